@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages shepgw needs to build, test and run its demo.
+# Idempotent: skips apt-get when everything is already installed.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  gsoap libgsoap-dev
+  libssl-dev openssl
+  libxml2-dev libxmlsec1-dev xmlsec1
+  libcurl4-openssl-dev curl
+  libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev
+  libgtest-dev libgmock-dev
+  python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "shepgw: installing Debian packages: ${missing[*]}" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
