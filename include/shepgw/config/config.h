@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace shepgw::config {
@@ -105,5 +106,9 @@ struct ConfigLoadResult {
 // parsing are checked by the modules that load them, see check-config).
 ConfigLoadResult LoadConfigFile(const std::string& path);
 ConfigLoadResult LoadConfigString(const std::string& yaml, const std::string& source_name);
+
+// "FILE:LINE: key.path: message" (check-config and start-up output); the LINE part is left
+// out when the line is unknown, the key path when there is none (e.g. syntax errors).
+std::string FormatConfigError(std::string_view file, const ConfigError& error);
 
 }  // namespace shepgw::config

@@ -1,0 +1,408 @@
+// Loading and validation of the gateway configuration. The sections are a table
+// (kSections): a new top-level section is one parse function and one row.
+
+#include "shepgw/config/config.h"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <map>
+#include <system_error>
+#include <utility>
+
+#include "config/values.h"
+#include "config/yaml_reader.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace shepgw::config {
+namespace {
+
+using internal::ErrorList;
+using internal::Field;
+using internal::MapReader;
+using internal::ReadBool;
+using internal::ReadDuration;
+using internal::ReadEnum;
+using internal::ReadInt;
+using internal::ReadSequence;
+using internal::ReadSize;
+using internal::ReadString;
+using internal::Require;
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// std::strerror is not thread-safe; a reload may run concurrently with other threads.
+std::string ErrnoText() { return std::system_category().message(errno); }
+
+constexpr uint64_t kKiB = 1024;
+constexpr uint64_t kMiB = 1024 * kKiB;
+constexpr uint64_t kGiB = 1024 * kMiB;
+
+// The file is operator-written and a few KiB; the cap keeps a wrong path (a log file, a
+// device) from being slurped into memory.
+constexpr size_t kMaxFileBytes = 4 * kMiB;
+// Far above real deployments, low enough that aliases (`- *big` repeated) cannot make
+// validation quadratic or explode memory.
+constexpr size_t kMaxRoutes = 10'000;
+constexpr size_t kMaxUpstreams = 16;
+constexpr size_t kMaxPaths = 64;
+
+// Reads a string that must be an IP literal: binding to a name would depend on resolver
+// state at start-up and could silently pick another interface.
+void ReadIpAddress(ErrorList& errors, const Field& field, std::string* out) {
+  std::string s;
+  if (!ReadString(errors, field, &s))
+    return;
+  if (!internal::IsIpLiteral(s)) {
+    errors.Add(field.path, field.line,
+               "must be an IPv4 or IPv6 address (e.g. 0.0.0.0 or ::), got '" + s + "'");
+    return;
+  }
+  *out = std::move(s);
+}
+
+void ParseTls(ErrorList& errors, const Field& field, TlsServerConfig& tls) {
+  MapReader m(errors, field);
+  if (Field f = m.Get("cert"); Require(errors, f))
+    ReadString(errors, f, &tls.cert_file);
+  if (Field f = m.Get("key"); Require(errors, f))
+    ReadString(errors, f, &tls.key_file);
+  static constexpr std::array<std::string_view, 2> kVersions = {"1.2", "1.3"};
+  ReadEnum(errors, m.Get("min_version"), kVersions, &tls.min_version);
+  ReadString(errors, m.Get("ciphers"), &tls.ciphers);
+  ReadString(errors, m.Get("ciphersuites"), &tls.ciphersuites);
+  ReadString(errors, m.Get("client_ca"), &tls.client_ca_file);
+  const Field require = m.Get("require_client_cert");
+  if (ReadBool(errors, require, &tls.require_client_cert) && tls.require_client_cert &&
+      tls.client_ca_file.empty()) {
+    errors.Add(require.path, require.line,
+               "requires 'client_ca' (the CA bundle that client certificates are verified "
+               "against)");
+  }
+  m.Finish();
+}
+
+void ParseListen(ErrorList& errors, const Field& field, Config& config) {
+  ListenConfig& listen = config.listen;
+  MapReader m(errors, field);
+  ReadIpAddress(errors, m.Get("address"), &listen.address);
+  // 0 = an ephemeral port chosen by the kernel (tests; the gateway logs the bound port).
+  ReadInt(errors, m.Get("port"), 0, 65535, &listen.port);
+  ParseTls(errors, m.Get("tls"), listen.tls);
+
+  const Field paths = m.Get("paths");
+  bool ok = false;
+  const std::vector<Field> items = ReadSequence(errors, paths, kMaxPaths, &ok);
+  if (ok && items.empty())
+    errors.Add(paths.path, paths.line, "must list at least one path");
+  std::vector<std::string> parsed;
+  for (const Field& item : items) {
+    std::string p;
+    if (!ReadString(errors, item, &p)) {
+      ok = false;
+      continue;
+    }
+    std::string problem;
+    if (p.front() != '/') {
+      problem = "must start with '/', got '" + p + "'";
+    } else if (p.find_first_of(" ?#") != std::string::npos) {
+      problem = "must be a plain path without spaces, '?' or '#', got '" + p + "'";
+    } else if (std::find(parsed.begin(), parsed.end(), p) != parsed.end()) {
+      problem = "duplicate path '" + p + "'";
+    }
+    if (!problem.empty()) {
+      errors.Add(item.path, item.line, std::move(problem));
+      ok = false;
+      continue;
+    }
+    parsed.push_back(std::move(p));
+  }
+  if (ok && !parsed.empty())
+    listen.paths = std::move(parsed);
+  m.Finish();
+}
+
+void ParseLimits(ErrorList& errors, const Field& field, Config& config) {
+  LimitsConfig& limits = config.limits;
+  MapReader m(errors, field);
+  ReadSize(errors, m.Get("max_body_size"), kKiB, kGiB, &limits.max_body_bytes);
+  // libxml2 refuses deeper documents than 256 without XML_PARSE_HUGE anyway; 1024 leaves
+  // room while staying far from stack trouble.
+  ReadInt(errors, m.Get("max_xml_depth"), 8, 1024, &limits.max_xml_depth);
+  ReadDuration(errors, m.Get("header_timeout"), Millis(1), hours(1), &limits.header_timeout);
+  ReadDuration(errors, m.Get("body_timeout"), Millis(1), hours(1), &limits.body_timeout);
+  ReadDuration(errors, m.Get("idle_timeout"), Millis(1), hours(1), &limits.idle_timeout);
+  ReadInt(errors, m.Get("max_requests_per_connection"), 1, 1'000'000,
+          &limits.max_requests_per_connection);
+  ReadInt(errors, m.Get("max_connections"), 1, 100'000, &limits.max_connections);
+  ReadInt(errors, m.Get("workers"), 1, 1024, &limits.workers);
+  // 0 = no queue: a connection that finds every worker busy is refused with 503 at once.
+  ReadInt(errors, m.Get("queue_size"), 0, 100'000, &limits.queue_size);
+  const Field retry = m.Get("retry_after");
+  Millis retry_after{0};
+  if (ReadDuration(errors, retry, seconds(1), hours(1), &retry_after)) {
+    // Retry-After carries whole seconds on the wire.
+    if (retry_after.count() % 1000 != 0) {
+      errors.Add(retry.path, retry.line,
+                 "must be a whole number of seconds, got " + retry.node.Scalar());
+    } else {
+      limits.retry_after_seconds = static_cast<int>(retry_after.count() / 1000);
+    }
+  }
+  m.Finish();
+}
+
+void ParseConnector(ErrorList& errors, const Field& field, Config& config) {
+  ConnectorConfig& connector = config.connector;
+  MapReader m(errors, field);
+  ReadDuration(errors, m.Get("connect_timeout"), Millis(1), minutes(5), &connector.connect_timeout);
+  ReadString(errors, m.Get("ca"), &connector.ca_file);
+  const Field cert = m.Get("client_cert");
+  const Field key = m.Get("client_key");
+  const bool has_cert = ReadString(errors, cert, &connector.client_cert_file);
+  const bool has_key = ReadString(errors, key, &connector.client_key_file);
+  // A certificate without its key (or the reverse) would only fail at the first upstream
+  // call; catch the half-configured pair here.
+  if (has_cert && !key.present) {
+    errors.Add(cert.path, cert.line, "'client_key' is required when 'client_cert' is set");
+  }
+  if (has_key && !cert.present) {
+    errors.Add(key.path, key.line, "'client_cert' is required when 'client_key' is set");
+  }
+  ReadBool(errors, m.Get("verify_host"), &connector.verify_host);
+  const Field iface = m.Get("interface");
+  std::string name;
+  if (ReadString(errors, iface, &name)) {
+    // IFNAMSIZ is 16 including the terminating NUL.
+    if (name.size() > 15 || name.find_first_of("/ :") != std::string::npos) {
+      errors.Add(iface.path, iface.line, "invalid interface name '" + name + "'");
+    } else {
+      connector.interface = std::move(name);
+    }
+  }
+  ReadIpAddress(errors, m.Get("source_address"), &connector.source_address);
+  m.Finish();
+}
+
+void ParseLogging(ErrorList& errors, const Field& field, Config& config) {
+  LoggingConfig& logging = config.logging;
+  MapReader m(errors, field);
+  static constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
+                                                              "error", "critical", "off"};
+  static constexpr std::array<std::string_view, 2> kFormats = {"text", "json"};
+  ReadEnum(errors, m.Get("level"), kLevels, &logging.level);
+  ReadEnum(errors, m.Get("format"), kFormats, &logging.format);
+  ReadBool(errors, m.Get("access_log"), &logging.access_log);
+  m.Finish();
+}
+
+bool ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
+  const size_t errors_before = errors.size();
+  MapReader m(errors, item);
+  if (!m.ok())
+    return false;
+  if (Field f = m.Get("service_id"); Require(errors, f))
+    ReadString(errors, f, &route.service_id);
+  ReadString(errors, m.Get("route_id"), &route.route_id);
+  const Field upstreams = m.Get("upstreams");
+  if (Require(errors, upstreams)) {
+    bool ok = false;
+    const std::vector<Field> urls = ReadSequence(errors, upstreams, kMaxUpstreams, &ok);
+    if (ok && urls.empty()) {
+      errors.Add(upstreams.path, upstreams.line, "must list at least one upstream URL");
+    }
+    for (const Field& url : urls) {
+      std::string u;
+      if (!ReadString(errors, url, &u))
+        continue;
+      if (std::string problem = internal::ValidateUpstreamUrl(u); !problem.empty()) {
+        errors.Add(url.path, url.line, std::move(problem));
+      } else if (std::find(route.upstreams.begin(), route.upstreams.end(), u) !=
+                 route.upstreams.end()) {
+        errors.Add(url.path, url.line, "duplicate upstream '" + u + "'");
+      } else {
+        route.upstreams.push_back(std::move(u));
+      }
+    }
+  }
+  ReadDuration(errors, m.Get("timeout"), Millis(1), hours(1), &route.timeout);
+  m.Finish();
+  return errors.size() == errors_before;
+}
+
+void ParseRoutes(ErrorList& errors, const Field& field, Config& config) {
+  if (!field.present) {
+    if (!field.under_error)
+      errors.Add(field.path, 0, "at least one route is required");
+    return;
+  }
+  bool ok = false;
+  const std::vector<Field> items = ReadSequence(errors, field, kMaxRoutes, &ok);
+  if (ok && items.empty())
+    errors.Add(field.path, field.line, "at least one route is required");
+  // (service_id, route_id) → line of the first definition.
+  std::map<std::pair<std::string, std::string>, int> seen;
+  for (const Field& item : items) {
+    RouteConfig route;
+    route.line = item.line;
+    ParseRoute(errors, item, route);
+    if (route.service_id.empty())
+      continue;  // already reported
+    const auto [it, inserted] =
+        seen.emplace(std::make_pair(route.service_id, route.route_id), item.line);
+    if (!inserted) {
+      const std::string which =
+          route.route_id.empty()
+              ? "service_id '" + route.service_id + "' without route_id"
+              : "service_id '" + route.service_id + "', route_id '" + route.route_id + "'";
+      errors.Add(
+          item.path, item.line,
+          "duplicate route (" + which + "): already defined at line " + std::to_string(it->second));
+      continue;
+    }
+    config.routes.push_back(std::move(route));
+  }
+}
+
+// The top-level sections. To add one: write ParseX(errors, field, config) and add a row.
+struct Section {
+  std::string_view key;
+  void (*parse)(ErrorList& errors, const Field& field, Config& config);
+};
+constexpr std::array<Section, 5> kSections = {{
+    {"listen", ParseListen},
+    {"limits", ParseLimits},
+    {"connector", ParseConnector},
+    {"logging", ParseLogging},
+    {"routes", ParseRoutes},
+}};
+
+void ParseDocument(ErrorList& errors, const std::string& yaml, Config& config) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::ParserException& e) {
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+    errors.Add("", line, "YAML syntax error: " + e.msg);
+    return;
+  }
+  if (documents.empty() || documents.front().IsNull()) {
+    errors.Add("", 0, "the configuration is empty");
+    return;
+  }
+  if (documents.size() > 1) {
+    errors.Add(
+        "", internal::LineOf(documents[1]),
+        "only one YAML document is allowed (found " + std::to_string(documents.size()) + ")");
+    return;
+  }
+  const YAML::Node& root = documents.front();
+  if (!root.IsMap()) {
+    errors.Add("", internal::LineOf(root), "the top level must be a mapping of sections");
+    return;
+  }
+  // Line 0 for the root: a missing section has no line of its own to point at.
+  MapReader top(errors, Field{root, true, "", 0, false});
+  for (const Section& section : kSections) {
+    section.parse(errors, top.Get(section.key), config);
+  }
+  top.Finish();
+}
+
+}  // namespace
+
+std::string ConfigError::ToString() const {
+  std::string out;
+  if (line > 0)
+    out += std::to_string(line) + ": ";
+  if (!key_path.empty())
+    out += key_path + ": ";
+  out += message;
+  return out;
+}
+
+std::string FormatConfigError(std::string_view file, const ConfigError& error) {
+  std::string out(file);
+  out += error.line > 0 ? ":" + error.ToString() : ": " + error.ToString();
+  return out;
+}
+
+ConfigLoadResult LoadConfigString(const std::string& yaml, const std::string& source_name) {
+  ConfigLoadResult result;
+  ErrorList errors;
+  auto config = std::make_shared<Config>();
+  config->source_path = source_name;
+  if (yaml.size() > kMaxFileBytes) {
+    errors.Add("", 0, "the configuration is larger than " + internal::FormatSize(kMaxFileBytes));
+  } else {
+    // yaml-cpp reports problems by throwing; nothing may escape this module.
+    try {
+      ParseDocument(errors, yaml, *config);
+    } catch (const YAML::Exception& e) {
+      const int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
+      errors.Add("", line, "YAML error: " + e.msg);
+    } catch (const std::exception& e) {
+      errors.Add("", 0, std::string("internal error while reading the configuration: ") + e.what());
+    }
+  }
+  result.errors = std::move(errors.errors());
+  // Document order; errors without a line (missing sections) last.
+  std::stable_sort(
+      result.errors.begin(), result.errors.end(), [](const ConfigError& a, const ConfigError& b) {
+        return std::make_pair(a.line == 0, a.line) < std::make_pair(b.line == 0, b.line);
+      });
+  if (result.errors.empty())
+    result.config = std::move(config);
+  return result;
+}
+
+ConfigLoadResult LoadConfigFile(const std::string& path) {
+  const auto fail = [&](std::string message) {
+    ConfigLoadResult result;
+    result.errors.push_back(ConfigError{"", 0, std::move(message)});
+    return result;
+  };
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail("cannot open '" + path + "': " + ErrnoText());
+  struct stat st {};
+  std::string content;
+  std::string problem;
+  if (fstat(fd, &st) != 0) {
+    problem = "cannot stat '" + path + "': " + ErrnoText();
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "'" + path + "' is not a regular file";
+  } else if (static_cast<uint64_t>(st.st_size) > kMaxFileBytes) {
+    problem = "'" + path + "' is larger than " + internal::FormatSize(kMaxFileBytes);
+  } else {
+    // Read up to one byte past the cap in case the file grows between fstat and read.
+    content.resize(kMaxFileBytes + 1);
+    size_t total = 0;
+    while (total < content.size()) {
+      const ssize_t n = read(fd, content.data() + total, content.size() - total);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0) {
+        problem = "cannot read '" + path + "': " + ErrnoText();
+        break;
+      }
+      if (n == 0)
+        break;
+      total += static_cast<size_t>(n);
+    }
+    content.resize(total);
+    if (problem.empty() && total > kMaxFileBytes) {
+      problem = "'" + path + "' is larger than " + internal::FormatSize(kMaxFileBytes);
+    }
+  }
+  close(fd);
+  if (!problem.empty())
+    return fail(std::move(problem));
+  return LoadConfigString(content, path);
+}
+
+}  // namespace shepgw::config

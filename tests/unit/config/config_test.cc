@@ -1,0 +1,619 @@
+#include "shepgw/config/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+namespace shepgw::config {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// The smallest valid configuration: 7 lines, so sections appended by a test start on line 8.
+constexpr char kMinimal[] = R"(listen:
+  tls:
+    cert: /etc/shepgw/server.crt
+    key: /etc/shepgw/server.key
+routes:
+  - service_id: S1
+    upstreams: [http://127.0.0.1:9000/bip-sync/]
+)";
+
+ConfigLoadResult Load(const std::string& yaml) { return LoadConfigString(yaml, "test.yaml"); }
+
+// All errors as "LINE: path: message" strings: one EXPECT shows the whole picture.
+std::vector<std::string> Errors(const ConfigLoadResult& result) {
+  std::vector<std::string> out;
+  for (const auto& e : result.errors)
+    out.push_back(e.ToString());
+  return out;
+}
+
+using Lines = std::vector<std::string>;
+
+// kMinimal plus extra top-level sections.
+Lines ErrorsWith(const std::string& extra) { return Errors(Load(std::string(kMinimal) + extra)); }
+
+TEST(ConfigTest, MinimalConfigGetsDefaults) {
+  const auto result = Load(kMinimal);
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(Errors(result));
+  const Config& c = *result.config;
+  const Config defaults;
+  EXPECT_EQ(c.source_path, "test.yaml");
+  EXPECT_EQ(c.listen.address, "0.0.0.0");
+  EXPECT_EQ(c.listen.port, 8443);
+  EXPECT_EQ(c.listen.paths, (Lines{"/bip-sync-wss-gost/", "/bip-sync/"}));
+  EXPECT_EQ(c.listen.tls.cert_file, "/etc/shepgw/server.crt");
+  EXPECT_EQ(c.listen.tls.key_file, "/etc/shepgw/server.key");
+  EXPECT_EQ(c.listen.tls.min_version, "1.2");
+  EXPECT_EQ(c.listen.tls.ciphers, defaults.listen.tls.ciphers);
+  EXPECT_EQ(c.listen.tls.ciphersuites, defaults.listen.tls.ciphersuites);
+  EXPECT_EQ(c.listen.tls.client_ca_file, "");
+  EXPECT_FALSE(c.listen.tls.require_client_cert);
+  EXPECT_EQ(c.limits.max_body_bytes, 16u * 1024 * 1024);
+  EXPECT_EQ(c.limits.max_xml_depth, 256);
+  EXPECT_EQ(c.limits.header_timeout, seconds(10));
+  EXPECT_EQ(c.limits.body_timeout, seconds(60));
+  EXPECT_EQ(c.limits.idle_timeout, seconds(30));
+  EXPECT_EQ(c.limits.max_requests_per_connection, 1000);
+  EXPECT_EQ(c.limits.max_connections, 512);
+  EXPECT_EQ(c.limits.workers, 32);
+  EXPECT_EQ(c.limits.queue_size, 256);
+  EXPECT_EQ(c.limits.retry_after_seconds, 5);
+  EXPECT_EQ(c.connector.connect_timeout, seconds(3));
+  EXPECT_EQ(c.connector.ca_file, "");
+  EXPECT_EQ(c.connector.client_cert_file, "");
+  EXPECT_EQ(c.connector.client_key_file, "");
+  EXPECT_TRUE(c.connector.verify_host);
+  EXPECT_EQ(c.connector.interface, "");
+  EXPECT_EQ(c.connector.source_address, "");
+  EXPECT_EQ(c.logging.level, "info");
+  EXPECT_EQ(c.logging.format, "text");
+  EXPECT_TRUE(c.logging.access_log);
+  ASSERT_EQ(c.routes.size(), 1u);
+  EXPECT_EQ(c.routes[0].service_id, "S1");
+  EXPECT_EQ(c.routes[0].route_id, "");
+  EXPECT_EQ(c.routes[0].upstreams, (Lines{"http://127.0.0.1:9000/bip-sync/"}));
+  EXPECT_EQ(c.routes[0].timeout, seconds(30));
+  EXPECT_EQ(c.routes[0].line, 6);
+}
+
+TEST(ConfigTest, FullConfigParsesIntoExactValues) {
+  const auto result = Load(R"(# every key set to a non-default value
+listen:
+  address: "::"
+  port: 9443
+  tls:
+    cert: /tls/cert.pem
+    key: /tls/key.pem
+    min_version: "1.3"
+    ciphers: ECDHE+AESGCM
+    ciphersuites: TLS_AES_256_GCM_SHA384
+    client_ca: /tls/ca.pem
+    require_client_cert: true
+  paths: [/a/, /b]
+limits:
+  max_body_size: 512KiB
+  max_xml_depth: 64
+  header_timeout: 250ms
+  body_timeout: 2m
+  idle_timeout: 1h
+  max_requests_per_connection: 7
+  max_connections: 100
+  workers: 4
+  queue_size: 0
+  retry_after: 1m
+connector:
+  connect_timeout: 1500ms
+  ca: /shep/ca.pem
+  client_cert: /shep/client.crt
+  client_key: /shep/client.key
+  verify_host: false
+  interface: tun0
+  source_address: 10.8.0.2
+logging:
+  level: debug
+  format: json
+  access_log: false
+routes:
+  - service_id: SVC_A
+    upstreams:
+      - https://shep.internal.example:9012/bip-sync/
+      - http://[fd00::1]:8080/x?y=1
+    timeout: 45s
+  - service_id: SVC_A
+    route_id: r2
+    upstreams: [https://10.0.0.5/bip-sync/]
+)");
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(Errors(result));
+  const Config& c = *result.config;
+  EXPECT_EQ(c.listen.address, "::");
+  EXPECT_EQ(c.listen.port, 9443);
+  EXPECT_EQ(c.listen.tls.cert_file, "/tls/cert.pem");
+  EXPECT_EQ(c.listen.tls.key_file, "/tls/key.pem");
+  EXPECT_EQ(c.listen.tls.min_version, "1.3");
+  EXPECT_EQ(c.listen.tls.ciphers, "ECDHE+AESGCM");
+  EXPECT_EQ(c.listen.tls.ciphersuites, "TLS_AES_256_GCM_SHA384");
+  EXPECT_EQ(c.listen.tls.client_ca_file, "/tls/ca.pem");
+  EXPECT_TRUE(c.listen.tls.require_client_cert);
+  EXPECT_EQ(c.listen.paths, (Lines{"/a/", "/b"}));
+  EXPECT_EQ(c.limits.max_body_bytes, 512u * 1024);
+  EXPECT_EQ(c.limits.max_xml_depth, 64);
+  EXPECT_EQ(c.limits.header_timeout, Millis(250));
+  EXPECT_EQ(c.limits.body_timeout, minutes(2));
+  EXPECT_EQ(c.limits.idle_timeout, hours(1));
+  EXPECT_EQ(c.limits.max_requests_per_connection, 7);
+  EXPECT_EQ(c.limits.max_connections, 100);
+  EXPECT_EQ(c.limits.workers, 4);
+  EXPECT_EQ(c.limits.queue_size, 0);
+  EXPECT_EQ(c.limits.retry_after_seconds, 60);
+  EXPECT_EQ(c.connector.connect_timeout, Millis(1500));
+  EXPECT_EQ(c.connector.ca_file, "/shep/ca.pem");
+  EXPECT_EQ(c.connector.client_cert_file, "/shep/client.crt");
+  EXPECT_EQ(c.connector.client_key_file, "/shep/client.key");
+  EXPECT_FALSE(c.connector.verify_host);
+  EXPECT_EQ(c.connector.interface, "tun0");
+  EXPECT_EQ(c.connector.source_address, "10.8.0.2");
+  EXPECT_EQ(c.logging.level, "debug");
+  EXPECT_EQ(c.logging.format, "json");
+  EXPECT_FALSE(c.logging.access_log);
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[0].service_id, "SVC_A");
+  EXPECT_EQ(c.routes[0].route_id, "");
+  EXPECT_EQ(c.routes[0].upstreams,
+            (Lines{"https://shep.internal.example:9012/bip-sync/", "http://[fd00::1]:8080/x?y=1"}));
+  EXPECT_EQ(c.routes[0].timeout, seconds(45));
+  EXPECT_EQ(c.routes[0].line, 38);
+  EXPECT_EQ(c.routes[1].route_id, "r2");
+  EXPECT_EQ(c.routes[1].upstreams, (Lines{"https://10.0.0.5/bip-sync/"}));
+  EXPECT_EQ(c.routes[1].timeout, seconds(30));
+  EXPECT_EQ(c.routes[1].line, 43);
+}
+
+TEST(ConfigTest, ShippedExampleFilesLoadCleanly) {
+  const std::filesystem::path dir = std::filesystem::path(SHEPGW_SOURCE_DIR) / "config";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml")
+      continue;
+    ++files;
+    const auto result = LoadConfigFile(entry.path().string());
+    EXPECT_TRUE(result.ok()) << entry.path() << ": " << ::testing::PrintToString(Errors(result));
+  }
+  EXPECT_GE(files, 1);
+  const auto example = LoadConfigFile((dir / "shepgw.example.yaml").string());
+  ASSERT_TRUE(example.ok());
+  EXPECT_EQ(example.config->routes.at(0).upstreams.at(0),
+            "https://shep.internal.example:9012/bip-sync/");
+  EXPECT_EQ(example.config->source_path, (dir / "shepgw.example.yaml").string());
+}
+
+TEST(ConfigTest, ErrorFormatting) {
+  const ConfigError full{"listen.tls.cert", 12, "required key is missing"};
+  EXPECT_EQ(full.ToString(), "12: listen.tls.cert: required key is missing");
+  EXPECT_EQ(FormatConfigError("/etc/shepgw/shepgw.yaml", full),
+            "/etc/shepgw/shepgw.yaml:12: listen.tls.cert: required key is missing");
+  const ConfigError no_line{"routes", 0, "at least one route is required"};
+  EXPECT_EQ(no_line.ToString(), "routes: at least one route is required");
+  EXPECT_EQ(FormatConfigError("a.yaml", no_line), "a.yaml: routes: at least one route is required");
+  const ConfigError no_path{"", 3, "YAML syntax error: x"};
+  EXPECT_EQ(FormatConfigError("a.yaml", no_path), "a.yaml:3: YAML syntax error: x");
+}
+
+TEST(ConfigTest, UnknownKeysSuggestTheClosestKnownKey) {
+  EXPECT_EQ(ErrorsWith("limits:\n  header_timout: 5s\n"),
+            (Lines{"9: limits.header_timout: unknown key 'header_timout' "
+                   "(did you mean 'header_timeout'?)"}));
+  // Transposition counts as one edit.
+  EXPECT_EQ(ErrorsWith("logging:\n  levle: info\n"),
+            (Lines{"9: logging.levle: unknown key 'levle' (did you mean 'level'?)"}));
+  EXPECT_EQ(ErrorsWith("trust:\n  ca: /x\n"), (Lines{"8: trust: unknown key 'trust'"}));
+  EXPECT_EQ(Errors(Load(R"(listen:
+  tls: {cert: /c, key: /k, cetr: /x}
+routes:
+  - service_id: S
+    upstreams: [http://h/]
+    timout: 5s
+)")),
+            (Lines{"2: listen.tls.cetr: unknown key 'cetr' (did you mean 'cert'?)",
+                   "6: routes[0].timout: unknown key 'timout' (did you mean 'timeout'?)"}));
+}
+
+TEST(ConfigTest, WrongTypes) {
+  EXPECT_EQ(Errors(Load("listen: 5\nroutes: {service_id: S}\n")),
+            (Lines{"1: listen: expected a mapping, got '5'",
+                   "2: routes: expected a sequence, got a mapping"}));
+  EXPECT_EQ(ErrorsWith("limits:\n  workers: [1, 2]\n"),
+            (Lines{"9: limits.workers: expected an integer, got a sequence"}));
+  EXPECT_EQ(ErrorsWith("connector:\n  ca:\n"),
+            (Lines{"9: connector.ca: expected a string, got an empty value"}));
+  EXPECT_EQ(ErrorsWith("connector:\n  ca: {file: /x}\n"),
+            (Lines{"9: connector.ca: expected a string, got a mapping"}));
+  EXPECT_EQ(ErrorsWith("connector:\n  verify_host: yes\n"),
+            (Lines{"9: connector.verify_host: expected true or false, got 'yes'"}));
+  EXPECT_EQ(ErrorsWith("connector:\n  ca: \"\"\n"),
+            (Lines{"9: connector.ca: must not be empty (remove the key to use the default)"}));
+  EXPECT_EQ(Errors(Load("- a\n- b\n")), (Lines{"1: the top level must be a mapping of sections"}));
+  // A section whose keys are all commented out is an empty mapping, not an error.
+  EXPECT_EQ(ErrorsWith("logging:\n  # level: debug\n"), Lines{});
+}
+
+TEST(ConfigTest, DuplicateKeysAreRejected) {
+  EXPECT_EQ(ErrorsWith("logging:\n  level: info\n  format: text\n  level: debug\n"),
+            (Lines{"11: logging.level: duplicate key 'level' (first defined at line 9)"}));
+  EXPECT_EQ(ErrorsWith("logging: {}\nlogging: {}\n"),
+            (Lines{"9: logging: duplicate key 'logging' (first defined at line 8)"}));
+}
+
+struct ValueCase {
+  std::string yaml_value;
+  std::string expected_error;  // empty: valid
+};
+
+// Runs `key: value` inside `section` of an otherwise valid config for each case; the key is
+// always on line 4.
+void CheckValues(const std::string& section, const std::string& key,
+                 const std::vector<ValueCase>& cases) {
+  for (const auto& c : cases) {
+    const std::string yaml =
+        section == "listen"
+            ? "routes: [{service_id: S, upstreams: ['http://h/']}]\nlisten:\n"
+              "  tls: {cert: /c, key: /k}\n  " +
+                  key + ": " + c.yaml_value + "\n"
+            : "listen: {tls: {cert: /c, key: /k}}\nroutes: [{service_id: S, upstreams: "
+              "['http://h/']}]\n" +
+                  section + ":\n  " + key + ": " + c.yaml_value + "\n";
+    const Lines errors = Errors(Load(yaml));
+    if (c.expected_error.empty()) {
+      EXPECT_EQ(errors, Lines{}) << c.yaml_value;
+    } else {
+      EXPECT_EQ(errors, Lines{"4: " + section + "." + key + ": " + c.expected_error})
+          << c.yaml_value;
+    }
+  }
+}
+
+TEST(ConfigTest, Durations) {
+  CheckValues("limits", "header_timeout",
+              {{"250ms", ""},
+               {"30s", ""},
+               {"5m", ""},
+               {"1h", ""},
+               {"1ms", ""},
+               {"30", "invalid duration '30': a unit is required (ms, s, m or h), e.g. \"30s\""},
+               {"-5s", "invalid duration '-5s': must not be negative"},
+               {"1.5s",
+                "invalid duration '1.5s': expected a whole number with a unit ms, s, m "
+                "or h (e.g. \"30s\", \"250ms\")"},
+               {"\"5 s\"",
+                "invalid duration '5 s': expected a whole number with a unit ms, s, "
+                "m or h (e.g. \"30s\", \"250ms\")"},
+               {"5sec",
+                "invalid duration '5sec': expected a whole number with a unit ms, s, m "
+                "or h (e.g. \"30s\", \"250ms\")"},
+               {"0s", "must be between 1ms and 1h, got 0s"},
+               {"61m", "must be between 1ms and 1h, got 61m"},
+               {"9999999999999h", "invalid duration '9999999999999h': too large"}});
+  CheckValues("connector", "connect_timeout", {{"6m", "must be between 1ms and 5m, got 6m"}});
+  CheckValues("limits", "retry_after",
+              {{"2s", ""},
+               {"500ms", "must be between 1s and 1h, got 500ms"},
+               {"1500ms", "must be a whole number of seconds, got 1500ms"}});
+}
+
+TEST(ConfigTest, Sizes) {
+  CheckValues("limits", "max_body_size",
+              {{"16MiB", ""},
+               {"512KiB", ""},
+               {"10MB", ""},
+               {"1GiB", ""},
+               {"1048576", ""},
+               {"2048B", ""},
+               {"16mb",
+                "invalid size '16mb': expected bytes or a whole number with a unit B, "
+                "KB, MB, GB, KiB, MiB or GiB (e.g. \"16MiB\")"},
+               {"-1", "invalid size '-1': must not be negative"},
+               {"0", "must be between 1KiB and 1GiB, got 0"},
+               {"2GiB", "must be between 1KiB and 1GiB, got 2GiB"}});
+  const auto result = Load(std::string(kMinimal) + "limits:\n  max_body_size: 10MB\n");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.config->limits.max_body_bytes, 10'000'000u);
+}
+
+TEST(ConfigTest, IntegersAndPorts) {
+  CheckValues("listen", "port",
+              {{"0", ""},  // ephemeral, for tests
+               {"65535", ""},
+               {"65536", "must be between 0 and 65535, got 65536"},
+               {"-1", "must be between 0 and 65535, got -1"},
+               {"0x10", "expected an integer, got '0x10'"},
+               {"1e3", "expected an integer, got '1e3'"}});
+  CheckValues("limits", "workers",
+              {{"0", "must be between 1 and 1024, got 0"},
+               {"2000", "must be between 1 and 1024, got 2000"}});
+  CheckValues("limits", "queue_size", {{"0", ""}, {"-3", "must be between 0 and 100000, got -3"}});
+}
+
+TEST(ConfigTest, Enums) {
+  const auto errors = Errors(Load(R"(listen:
+  tls:
+    cert: /c
+    key: /k
+    min_version: "1.1"
+routes: [{service_id: S, upstreams: ["http://h/"]}]
+logging:
+  level: verbose
+  format: xml
+)"));
+  EXPECT_EQ(errors, (Lines{"5: listen.tls.min_version: must be one of 1.2, 1.3, got '1.1'",
+                           "8: logging.level: must be one of trace, debug, info, warn, error, "
+                           "critical, off, got 'verbose'",
+                           "9: logging.format: must be one of text, json, got 'xml'"}));
+  // An unquoted 1.3 is a YAML scalar "1.3" too.
+  EXPECT_EQ(Errors(Load("listen:\n  tls: {cert: /c, key: /k, min_version: 1.3}\n"
+                        "routes: [{service_id: S, upstreams: ['http://h/']}]\n")),
+            Lines{});
+}
+
+TEST(ConfigTest, ListenAddressAndPaths) {
+  CheckValues("listen", "address",
+              {{"127.0.0.1", ""},
+               {"\"::1\"", ""},
+               {"localhost",
+                "must be an IPv4 or IPv6 address (e.g. 0.0.0.0 or ::), got "
+                "'localhost'"}});
+  EXPECT_EQ(Errors(Load(R"(listen:
+  tls: {cert: /c, key: /k}
+  paths:
+    - bip-sync/
+    - /a b
+    - /x
+    - /x
+routes: [{service_id: S, upstreams: ["http://h/"]}]
+)")),
+            (Lines{"4: listen.paths[0]: must start with '/', got 'bip-sync/'",
+                   "5: listen.paths[1]: must be a plain path without spaces, '?' or '#', got "
+                   "'/a b'",
+                   "7: listen.paths[3]: duplicate path '/x'"}));
+  EXPECT_EQ(ErrorsWith("").size(), 0u);
+  EXPECT_EQ(Errors(Load("listen:\n  tls: {cert: /c, key: /k}\n  paths: []\n"
+                        "routes: [{service_id: S, upstreams: ['http://h/']}]\n")),
+            (Lines{"3: listen.paths: must list at least one path"}));
+}
+
+TEST(ConfigTest, TlsCertAndKeyAreRequired) {
+  EXPECT_EQ(Errors(Load("listen:\n  port: 1\n"
+                        "routes: [{service_id: S, upstreams: ['http://h/']}]\n")),
+            (Lines{"1: listen.tls.cert: required key is missing",
+                   "1: listen.tls.key: required key is missing"}));
+  EXPECT_EQ(Errors(Load("routes: [{service_id: S, upstreams: ['http://h/']}]\n")),
+            (Lines{"listen.tls.cert: required key is missing",
+                   "listen.tls.key: required key is missing"}));
+}
+
+TEST(ConfigTest, RequireClientCertNeedsClientCa) {
+  EXPECT_EQ(Errors(Load(R"(listen:
+  tls:
+    cert: /c
+    key: /k
+    require_client_cert: true
+routes: [{service_id: S, upstreams: ["http://h/"]}]
+)")),
+            (Lines{"5: listen.tls.require_client_cert: requires 'client_ca' (the CA bundle that "
+                   "client certificates are verified against)"}));
+}
+
+TEST(ConfigTest, ConnectorClientCertAndKeyGoTogether) {
+  EXPECT_EQ(ErrorsWith("connector:\n  client_cert: /c.pem\n"),
+            (Lines{"9: connector.client_cert: 'client_key' is required when 'client_cert' is "
+                   "set"}));
+  EXPECT_EQ(ErrorsWith("connector:\n  client_key: /k.pem\n"),
+            (Lines{"9: connector.client_key: 'client_cert' is required when 'client_key' is "
+                   "set"}));
+  EXPECT_EQ(ErrorsWith("connector:\n  interface: tun0\n  source_address: 10.8.0.2\n"), Lines{});
+  EXPECT_EQ(ErrorsWith("connector:\n  interface: a-very-long-interface\n  source_address: vpn\n"),
+            (Lines{"9: connector.interface: invalid interface name 'a-very-long-interface'",
+                   "10: connector.source_address: must be an IPv4 or IPv6 address (e.g. 0.0.0.0 "
+                   "or ::), got 'vpn'"}));
+}
+
+TEST(ConfigTest, RoutesRequireServiceIdAndUpstreams) {
+  EXPECT_EQ(Errors(Load(R"(listen: {tls: {cert: /c, key: /k}}
+routes:
+  - route_id: r
+    upstreams: [http://h/]
+  - service_id: ""
+    upstreams: [http://h/]
+  - service_id: S
+  - service_id: T
+    upstreams: []
+  - service_id: U
+    upstreams: http://h/
+  - just a string
+)")),
+            (Lines{"3: routes[0].service_id: required key is missing",
+                   "5: routes[1].service_id: must not be empty (remove the key to use the "
+                   "default)",
+                   "7: routes[2].upstreams: required key is missing",
+                   "9: routes[3].upstreams: must list at least one upstream URL",
+                   "11: routes[4].upstreams: expected a sequence, got 'http://h/'",
+                   "12: routes[5]: expected a mapping, got 'just a string'"}));
+}
+
+TEST(ConfigTest, AtLeastOneRouteIsRequired) {
+  EXPECT_EQ(Errors(Load("listen: {tls: {cert: /c, key: /k}}\n")),
+            (Lines{"routes: at least one route is required"}));
+  EXPECT_EQ(Errors(Load("listen: {tls: {cert: /c, key: /k}}\nroutes: []\n")),
+            (Lines{"2: routes: at least one route is required"}));
+}
+
+TEST(ConfigTest, UpstreamUrls) {
+  const std::vector<ValueCase> cases = {
+      {"https://shep.internal.example:9012/bip-sync/", ""},
+      {"http://127.0.0.1", ""},
+      {"https://[::1]:9012/x", ""},
+      {"http://h/a%20b?x=1&y=2", ""},
+      {"ftp://h/", "invalid URL 'ftp://h/': scheme 'ftp' is not supported (use http or https)"},
+      {"shep.internal/bip",
+       "invalid URL 'shep.internal/bip': expected http://host[:port]/path "
+       "or https://..."},
+      {"HTTPS://h/",
+       "invalid URL 'HTTPS://h/': scheme 'HTTPS' is not supported (use http or "
+       "https)"},
+      {"https://", "invalid URL 'https://': missing host"},
+      {"https:///x", "invalid URL 'https:///x': missing host"},
+      {"https://h:0/", "invalid URL 'https://h:0/': port must be a number between 1 and 65535"},
+      {"https://h:70000/",
+       "invalid URL 'https://h:70000/': port must be a number between 1 and "
+       "65535"},
+      {"https://h:/", "invalid URL 'https://h:/': port must be a number between 1 and 65535"},
+      {"https://h:1:2/",
+       "invalid URL 'https://h:1:2/': port must be a number between 1 and "
+       "65535"},
+      {"https://ho st/",
+       "invalid URL 'https://ho st/': spaces, control and non-ASCII characters "
+       "are not allowed (percent-encode them)"},
+      {"https://user:pw@h/",
+       "invalid URL 'https://user:pw@h/': credentials in URLs are not "
+       "supported"},
+      {"https://h/#frag", "invalid URL 'https://h/#frag': fragments are not allowed"},
+      {"https://h/a%zz", "invalid URL 'https://h/a%zz': '%' must be followed by two hex digits"},
+      {"https://h/<x>", "invalid URL 'https://h/<x>': character '<' is not allowed"},
+      {"http://10.0.0.256/", "invalid URL 'http://10.0.0.256/': invalid host '10.0.0.256'"},
+      {"http://-bad-.example/",
+       "invalid URL 'http://-bad-.example/': invalid host "
+       "'-bad-.example'"},
+      {"http://a..b/", "invalid URL 'http://a..b/': invalid host 'a..b'"},
+      {"http://[zz::1]/", "invalid URL 'http://[zz::1]/': invalid IPv6 address 'zz::1'"},
+      {"http://[::1/", "invalid URL 'http://[::1/': unterminated IPv6 address"},
+  };
+  for (const auto& c : cases) {
+    const std::string yaml =
+        "listen: {tls: {cert: /c, key: /k}}\nroutes:\n  - service_id: S\n"
+        "    upstreams:\n      - \"" +
+        c.yaml_value + "\"\n";
+    const Lines expected = c.expected_error.empty()
+                               ? Lines{}
+                               : Lines{"5: routes[0].upstreams[0]: " + c.expected_error};
+    EXPECT_EQ(Errors(Load(yaml)), expected) << c.yaml_value;
+  }
+}
+
+TEST(ConfigTest, DuplicateRoutesNameBothLines) {
+  EXPECT_EQ(Errors(Load(R"(listen: {tls: {cert: /c, key: /k}}
+routes:
+  - service_id: S
+    upstreams: [http://a/]
+  - service_id: S
+    route_id: r1
+    upstreams: [http://a/]
+  - service_id: S
+    upstreams: [http://b/]
+  - service_id: S
+    route_id: r1
+    upstreams: [http://c/, http://c/]
+)")),
+            (Lines{"8: routes[2]: duplicate route (service_id 'S' without route_id): already "
+                   "defined at line 3",
+                   "10: routes[3]: duplicate route (service_id 'S', route_id 'r1'): already "
+                   "defined at line 5",
+                   "12: routes[3].upstreams[1]: duplicate upstream 'http://c/'"}));
+}
+
+TEST(ConfigTest, AllErrorsAreReportedTogetherInLineOrder) {
+  const auto result = Load(R"(logging:
+  level: loud
+listen:
+  port: 99999
+  tls: {cert: /c}
+limits:
+  workers: 0
+  body_timeout: 10
+routes:
+  - service_id: S
+    upstreams: [ftp://x/]
+extra: 1
+)");
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.config, nullptr);
+  EXPECT_EQ(Errors(result),
+            (Lines{"2: logging.level: must be one of trace, debug, info, warn, error, critical, "
+                   "off, got 'loud'",
+                   "4: listen.port: must be between 0 and 65535, got 99999",
+                   "5: listen.tls.key: required key is missing",
+                   "7: limits.workers: must be between 1 and 1024, got 0",
+                   "8: limits.body_timeout: invalid duration '10': a unit is required (ms, s, m "
+                   "or h), e.g. \"30s\"",
+                   "11: routes[0].upstreams[0]: invalid URL 'ftp://x/': scheme 'ftp' is not "
+                   "supported (use http or https)",
+                   "12: extra: unknown key 'extra'"}));
+  ASSERT_EQ(result.errors.size(), 7u);
+  EXPECT_EQ(result.errors[5].key_path, "routes[0].upstreams[0]");
+  EXPECT_EQ(result.errors[5].line, 11);
+}
+
+TEST(ConfigTest, YamlSyntaxErrorIsOneErrorWithLine) {
+  const auto result = Load("listen:\n  tls: {cert: /c, key: /k\nroutes: []\n");
+  ASSERT_EQ(result.errors.size(), 1u) << ::testing::PrintToString(Errors(result));
+  EXPECT_EQ(result.errors[0].key_path, "");
+  EXPECT_GT(result.errors[0].line, 1);
+  EXPECT_TRUE(result.errors[0].message.starts_with("YAML syntax error: "))
+      << result.errors[0].message;
+  EXPECT_EQ(Errors(Load("listen:\n  port: 1\n port: 2\n")).size(), 1u);
+  EXPECT_EQ(Errors(Load("a: 1\n---\nb: 2\n")),
+            (Lines{"3: only one YAML document is allowed (found 2)"}));
+}
+
+TEST(ConfigTest, EmptyConfigIsAnError) {
+  for (const std::string yaml : {"", "\n\n", "# only a comment\n", "~\n", "---\n"}) {
+    EXPECT_EQ(Errors(Load(yaml)), (Lines{"the configuration is empty"})) << yaml;
+  }
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::temp_directory_path() / ("shepgw_config_test_" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& name, const std::string& content) {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << content;
+    return path.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigFileTest, LoadsAFile) {
+  const std::string path = Write("ok.yaml", kMinimal);
+  const auto result = LoadConfigFile(path);
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(Errors(result));
+  EXPECT_EQ(result.config->source_path, path);
+}
+
+TEST_F(ConfigFileTest, MissingFileNamesThePath) {
+  const std::string path = (dir_ / "missing.yaml").string();
+  EXPECT_EQ(Errors(LoadConfigFile(path)),
+            (Lines{"cannot open '" + path + "': No such file or directory"}));
+  EXPECT_EQ(Errors(LoadConfigFile(dir_.string())),
+            (Lines{"'" + dir_.string() + "' is not a regular file"}));
+}
+
+TEST_F(ConfigFileTest, SizeCap) {
+  const std::string big = std::string(kMinimal) + "#" + std::string(4 * 1024 * 1024, 'x') + "\n";
+  const std::string path = Write("big.yaml", big);
+  EXPECT_EQ(Errors(LoadConfigFile(path)), (Lines{"'" + path + "' is larger than 4MiB"}));
+  EXPECT_EQ(Errors(Load(big)), (Lines{"the configuration is larger than 4MiB"}));
+}
+
+}  // namespace
+}  // namespace shepgw::config
