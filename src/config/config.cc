@@ -55,8 +55,9 @@ constexpr size_t kMaxPaths = 64;
 // state at start-up and could silently pick another interface.
 void ReadIpAddress(ErrorList& errors, const Field& field, std::string* out) {
   std::string s;
-  if (!ReadString(errors, field, &s))
+  if (!ReadString(errors, field, &s)) {
     return;
+  }
   if (!internal::IsIpLiteral(s)) {
     errors.Add(field.path, field.line,
                "must be an IPv4 or IPv6 address (e.g. 0.0.0.0 or ::), got '" + s + "'");
@@ -67,10 +68,12 @@ void ReadIpAddress(ErrorList& errors, const Field& field, std::string* out) {
 
 void ParseTls(ErrorList& errors, const Field& field, TlsServerConfig& tls) {
   MapReader m(errors, field);
-  if (Field f = m.Get("cert"); Require(errors, f))
+  if (Field f = m.Get("cert"); Require(errors, f)) {
     ReadString(errors, f, &tls.cert_file);
-  if (Field f = m.Get("key"); Require(errors, f))
+  }
+  if (Field f = m.Get("key"); Require(errors, f)) {
     ReadString(errors, f, &tls.key_file);
+  }
   static constexpr std::array<std::string_view, 2> kVersions = {"1.2", "1.3"};
   ReadEnum(errors, m.Get("min_version"), kVersions, &tls.min_version);
   ReadString(errors, m.Get("ciphers"), &tls.ciphers);
@@ -97,8 +100,9 @@ void ParseListen(ErrorList& errors, const Field& field, Config& config) {
   const Field paths = m.Get("paths");
   bool ok = false;
   const std::vector<Field> items = ReadSequence(errors, paths, kMaxPaths, &ok);
-  if (ok && items.empty())
+  if (ok && items.empty()) {
     errors.Add(paths.path, paths.line, "must list at least one path");
+  }
   std::vector<std::string> parsed;
   for (const Field& item : items) {
     std::string p;
@@ -121,8 +125,9 @@ void ParseListen(ErrorList& errors, const Field& field, Config& config) {
     }
     parsed.push_back(std::move(p));
   }
-  if (ok && !parsed.empty())
+  if (ok && !parsed.empty()) {
     listen.paths = std::move(parsed);
+  }
   m.Finish();
 }
 
@@ -203,10 +208,12 @@ void ParseLogging(ErrorList& errors, const Field& field, Config& config) {
 bool ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
   const size_t errors_before = errors.size();
   MapReader m(errors, item);
-  if (!m.ok())
+  if (!m.ok()) {
     return false;
-  if (Field f = m.Get("service_id"); Require(errors, f))
+  }
+  if (Field f = m.Get("service_id"); Require(errors, f)) {
     ReadString(errors, f, &route.service_id);
+  }
   ReadString(errors, m.Get("route_id"), &route.route_id);
   const Field upstreams = m.Get("upstreams");
   if (Require(errors, upstreams)) {
@@ -217,8 +224,9 @@ bool ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
     }
     for (const Field& url : urls) {
       std::string u;
-      if (!ReadString(errors, url, &u))
+      if (!ReadString(errors, url, &u)) {
         continue;
+      }
       if (std::string problem = internal::ValidateUpstreamUrl(u); !problem.empty()) {
         errors.Add(url.path, url.line, std::move(problem));
       } else if (std::find(route.upstreams.begin(), route.upstreams.end(), u) !=
@@ -236,22 +244,25 @@ bool ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
 
 void ParseRoutes(ErrorList& errors, const Field& field, Config& config) {
   if (!field.present) {
-    if (!field.under_error)
+    if (!field.under_error) {
       errors.Add(field.path, 0, "at least one route is required");
+    }
     return;
   }
   bool ok = false;
   const std::vector<Field> items = ReadSequence(errors, field, kMaxRoutes, &ok);
-  if (ok && items.empty())
+  if (ok && items.empty()) {
     errors.Add(field.path, field.line, "at least one route is required");
+  }
   // (service_id, route_id) → line of the first definition.
   std::map<std::pair<std::string, std::string>, int> seen;
   for (const Field& item : items) {
     RouteConfig route;
     route.line = item.line;
     ParseRoute(errors, item, route);
-    if (route.service_id.empty())
+    if (route.service_id.empty()) {
       continue;  // already reported
+    }
     const auto [it, inserted] =
         seen.emplace(std::make_pair(route.service_id, route.route_id), item.line);
     if (!inserted) {
@@ -317,10 +328,12 @@ void ParseDocument(ErrorList& errors, const std::string& yaml, Config& config) {
 
 std::string ConfigError::ToString() const {
   std::string out;
-  if (line > 0)
+  if (line > 0) {
     out += std::to_string(line) + ": ";
-  if (!key_path.empty())
+  }
+  if (!key_path.empty()) {
     out += key_path + ": ";
+  }
   out += message;
   return out;
 }
@@ -355,8 +368,9 @@ ConfigLoadResult LoadConfigString(const std::string& yaml, const std::string& so
       result.errors.begin(), result.errors.end(), [](const ConfigError& a, const ConfigError& b) {
         return std::make_pair(a.line == 0, a.line) < std::make_pair(b.line == 0, b.line);
       });
-  if (result.errors.empty())
+  if (result.errors.empty()) {
     result.config = std::move(config);
+  }
   return result;
 }
 
@@ -367,8 +381,9 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
     return result;
   };
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (fd < 0) {
     return fail("cannot open '" + path + "': " + ErrnoText());
+  }
   struct stat st {};
   std::string content;
   std::string problem;
@@ -384,14 +399,16 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
     size_t total = 0;
     while (total < content.size()) {
       const ssize_t n = read(fd, content.data() + total, content.size() - total);
-      if (n < 0 && errno == EINTR)
+      if (n < 0 && errno == EINTR) {
         continue;
+      }
       if (n < 0) {
         problem = "cannot read '" + path + "': " + ErrnoText();
         break;
       }
-      if (n == 0)
+      if (n == 0) {
         break;
+      }
       total += static_cast<size_t>(n);
     }
     content.resize(total);
@@ -400,8 +417,9 @@ ConfigLoadResult LoadConfigFile(const std::string& path) {
     }
   }
   close(fd);
-  if (!problem.empty())
+  if (!problem.empty()) {
     return fail(std::move(problem));
+  }
   return LoadConfigString(content, path);
 }
 

@@ -18,30 +18,24 @@ bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' &&
 // Splits "<digits><suffix>"; returns the number of leading digits.
 size_t LeadingDigits(std::string_view s) {
   size_t n = 0;
-  while (n < s.size() && IsDigit(s[n]))
+  while (n < s.size() && IsDigit(s[n])) {
     ++n;
+  }
   return n;
 }
 
 uint64_t DigitsValue(std::string_view digits) {
   uint64_t v = 0;
-  for (char c : digits)
+  for (char c : digits) {
     v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
   return v;
 }
 
-// Values are quoted back to the operator; a pasted certificate must not flood the output.
-std::string Quote(std::string_view s) {
-  constexpr size_t kMax = 80;
-  std::string out = "'";
-  out += s.size() > kMax ? std::string(s.substr(0, kMax)) + "..." : std::string(s);
-  out += "'";
-  return out;
-}
-
 bool ValidDnsName(std::string_view host) {
-  if (host.empty() || host.size() > 253)
+  if (host.empty() || host.size() > 253) {
     return false;
+  }
   size_t start = 0;
   while (true) {
     const size_t dot = host.find('.', start);
@@ -51,11 +45,13 @@ bool ValidDnsName(std::string_view host) {
       return false;
     }
     for (char c : label) {
-      if (!IsAlpha(c) && !IsDigit(c) && c != '-')
+      if (!IsAlpha(c) && !IsDigit(c) && c != '-') {
         return false;
+      }
     }
-    if (dot == std::string_view::npos)
+    if (dot == std::string_view::npos) {
       return true;
+    }
     start = dot + 1;
   }
 }
@@ -67,6 +63,28 @@ bool IsPathChar(char c) {
 }
 
 }  // namespace
+
+std::string Printable(std::string_view s) {
+  constexpr size_t kMax = 80;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > kMax) {
+    out += "...";
+  }
+  return out;
+}
+
+std::string Quote(std::string_view s) { return "'" + Printable(s) + "'"; }
 
 std::string ParseDuration(std::string_view text, Millis* out) {
   if (!text.empty() && text.front() == '-') {
@@ -89,10 +107,11 @@ std::string ParseDuration(std::string_view text, Millis* out) {
   }
   if (digits == 0 || factor == 0) {
     return "invalid duration " + Quote(text) +
-           ": expected a whole number with a unit ms, s, m or h (e.g. \"30s\", \"250ms\")";
+           R"(: expected a whole number with a unit ms, s, m or h (e.g. "30s", "250ms"))";
   }
-  if (digits > kMaxDigits)
+  if (digits > kMaxDigits) {
     return "invalid duration " + Quote(text) + ": too large";
+  }
   *out = Millis(static_cast<int64_t>(DigitsValue(text.substr(0, digits))) * factor);
   return {};
 }
@@ -110,11 +129,11 @@ std::string ParseSize(std::string_view text, uint64_t* out) {
   static constexpr std::array<Unit, 8> kUnits = {{{"", 1},
                                                   {"B", 1},
                                                   {"KB", 1000},
-                                                  {"MB", 1000 * 1000},
-                                                  {"GB", 1000 * 1000 * 1000},
+                                                  {"MB", 1000ull * 1000},
+                                                  {"GB", 1000ull * 1000 * 1000},
                                                   {"KiB", 1024},
-                                                  {"MiB", 1024 * 1024},
-                                                  {"GiB", 1024 * 1024 * 1024}}};
+                                                  {"MiB", 1024ull * 1024},
+                                                  {"GiB", 1024ull * 1024 * 1024}}};
   const auto it =
       std::find_if(kUnits.begin(), kUnits.end(), [&](const Unit& u) { return u.name == unit; });
   if (digits == 0 || it == kUnits.end()) {
@@ -122,8 +141,9 @@ std::string ParseSize(std::string_view text, uint64_t* out) {
            ": expected bytes or a whole number with a unit B, KB, MB, GB, KiB, MiB or GiB "
            "(e.g. \"16MiB\")";
   }
-  if (digits > kMaxDigits)
+  if (digits > kMaxDigits) {
     return "invalid size " + Quote(text) + ": too large";
+  }
   *out = DigitsValue(text.substr(0, digits)) * it->factor;
   return {};
 }
@@ -134,8 +154,9 @@ std::string ParseInteger(std::string_view text, int64_t* out) {
   if (digits.empty() || LeadingDigits(digits) != digits.size()) {
     return "expected an integer, got " + Quote(text);
   }
-  if (digits.size() > kMaxDigits)
+  if (digits.size() > kMaxDigits) {
     return "integer " + Quote(text) + " is too large";
+  }
   const auto v = static_cast<int64_t>(DigitsValue(digits));
   *out = negative ? -v : v;
   return {};
@@ -182,13 +203,15 @@ std::string ValidateUpstreamUrl(std::string_view url) {
   bool has_port = false;
   if (authority.starts_with('[')) {
     const size_t close = authority.find(']');
-    if (close == std::string_view::npos)
+    if (close == std::string_view::npos) {
       return bad + "unterminated IPv6 address";
+    }
     host = authority.substr(1, close - 1);
     const std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':')
+      if (after.front() != ':') {
         return bad + "unexpected characters after the IPv6 address";
+      }
       has_port = true;
       port = after.substr(1);
     }
@@ -204,8 +227,9 @@ std::string ValidateUpstreamUrl(std::string_view url) {
       has_port = true;
       port = authority.substr(colon + 1);
     }
-    if (host.empty())
+    if (host.empty()) {
       return bad + "missing host";
+    }
     // A name made only of digits and dots is meant as an IPv4 address; "10.0.0.256" must
     // not slip through as a DNS name.
     const bool numeric =
@@ -224,8 +248,9 @@ std::string ValidateUpstreamUrl(std::string_view url) {
   }
   for (size_t i = 0; i < path.size(); ++i) {
     const char c = path[i];
-    if (c == '#')
+    if (c == '#') {
       return bad + "fragments are not allowed";
+    }
     if (c == '%') {
       if (i + 2 >= path.size() || !IsHex(path[i + 1]) || !IsHex(path[i + 2])) {
         return bad + "'%' must be followed by two hex digits";
@@ -233,20 +258,24 @@ std::string ValidateUpstreamUrl(std::string_view url) {
       i += 2;
       continue;
     }
-    if (!IsPathChar(c))
+    if (!IsPathChar(c)) {
       return bad + "character '" + std::string(1, c) + "' is not allowed";
+    }
   }
   return {};
 }
 
 std::string FormatDuration(Millis d) {
   const int64_t ms = d.count();
-  if (ms != 0 && ms % 3'600'000 == 0)
+  if (ms != 0 && ms % 3'600'000 == 0) {
     return std::to_string(ms / 3'600'000) + "h";
-  if (ms != 0 && ms % 60'000 == 0)
+  }
+  if (ms != 0 && ms % 60'000 == 0) {
     return std::to_string(ms / 60'000) + "m";
-  if (ms != 0 && ms % 1000 == 0)
+  }
+  if (ms != 0 && ms % 1000 == 0) {
     return std::to_string(ms / 1000) + "s";
+  }
   return std::to_string(ms) + "ms";
 }
 
@@ -265,10 +294,12 @@ int EditDistance(std::string_view a, std::string_view b) {
   const size_t n = a.size();
   const size_t m = b.size();
   std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1, 0));
-  for (size_t i = 0; i <= n; ++i)
+  for (size_t i = 0; i <= n; ++i) {
     d[i][0] = static_cast<int>(i);
-  for (size_t j = 0; j <= m; ++j)
+  }
+  for (size_t j = 0; j <= m; ++j) {
     d[0][j] = static_cast<int>(j);
+  }
   for (size_t i = 1; i <= n; ++i) {
     for (size_t j = 1; j <= m; ++j) {
       const int cost = a[i - 1] == b[j - 1] ? 0 : 1;

@@ -28,6 +28,12 @@ std::string ValidateUpstreamUrl(std::string_view url);
 // IPv4 or IPv6 literal (no brackets, no zone id).
 bool IsIpLiteral(std::string_view text);
 
+// A value or key as it may be echoed in an error message: control characters escaped as
+// \xNN (the message goes to a terminal or a log line) and cut after 80 bytes (a pasted
+// certificate must not flood the output). Quote() adds single quotes around it.
+std::string Printable(std::string_view s);
+std::string Quote(std::string_view s);
+
 // Shortest exact rendering: 1500ms, 30s, 5m, 1h.
 std::string FormatDuration(Millis d);
 // Largest exact binary unit: 16MiB, 512KiB, 1000B.

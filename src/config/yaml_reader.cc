@@ -14,7 +14,7 @@ std::string KindOf(const YAML::Node& node) {
     case YAML::NodeType::Sequence:
       return "a sequence";
     case YAML::NodeType::Scalar:
-      return "'" + node.Scalar() + "'";
+      return Quote(node.Scalar());
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
       break;
@@ -24,8 +24,9 @@ std::string KindOf(const YAML::Node& node) {
 
 // Returns the scalar text of a present field, or records "expected <what>, got ...".
 bool ScalarOf(ErrorList& errors, const Field& field, std::string_view what, std::string* out) {
-  if (!field.present)
+  if (!field.present) {
     return false;
+  }
   if (!field.node.IsScalar()) {
     errors.Add(field.path, field.line,
                "expected " + std::string(what) + ", got " + KindOf(field.node));
@@ -48,16 +49,18 @@ void ErrorList::Add(std::string key_path, int line, std::string message) {
 
 std::string JoinPath(std::string_view parent, std::string_view key) {
   std::string out(parent);
-  if (!out.empty())
+  if (!out.empty()) {
     out += '.';
+  }
   out += key;
   return out;
 }
 
 MapReader::MapReader(ErrorList& errors, const Field& field)
     : errors_(errors), path_(field.path), line_(field.line), under_error_(field.under_error) {
-  if (!field.present || field.node.IsNull())
+  if (!field.present || field.node.IsNull()) {
     return;
+  }
   if (!field.node.IsMap()) {
     errors_.Add(path_, line_, "expected a mapping, got " + KindOf(field.node));
     ok_ = false;
@@ -70,7 +73,8 @@ MapReader::MapReader(ErrorList& errors, const Field& field)
       errors_.Add(path_, key_line, "keys must be plain strings, got " + KindOf(it->first));
       continue;
     }
-    std::string key = it->first.Scalar();
+    // Keys are echoed in paths and messages, so they are made printable once here.
+    std::string key = Printable(it->first.Scalar());
     // yaml-cpp keeps both pairs of a duplicated key and lookups silently return the first,
     // so an edit further down the file would have no effect: refuse it instead.
     const auto first = std::find_if(entries_.begin(), entries_.end(),
@@ -98,8 +102,9 @@ Field MapReader::Get(std::string_view key) {
 
 void MapReader::Finish() {
   for (const auto& entry : entries_) {
-    if (entry.used)
+    if (entry.used) {
       continue;
+    }
     std::string message = "unknown key '" + entry.key + "'";
     const std::string* best = nullptr;
     int best_distance = 3;  // suggest only within two edits
@@ -110,25 +115,29 @@ void MapReader::Finish() {
         best = &candidate;
       }
     }
-    if (best != nullptr)
+    if (best != nullptr) {
       message += " (did you mean '" + *best + "'?)";
+    }
     errors_.Add(JoinPath(path_, entry.key), entry.line, std::move(message));
   }
 }
 
 bool Require(ErrorList& errors, const Field& field) {
-  if (field.present)
+  if (field.present) {
     return true;
-  if (field.under_error)
+  }
+  if (field.under_error) {
     return false;
+  }
   errors.Add(field.path, field.line, "required key is missing");
   return false;
 }
 
 bool ReadString(ErrorList& errors, const Field& field, std::string* out) {
   std::string s;
-  if (!ScalarOf(errors, field, "a string", &s))
+  if (!ScalarOf(errors, field, "a string", &s)) {
     return false;
+  }
   if (s.empty()) {
     errors.Add(field.path, field.line, "must not be empty (remove the key to use the default)");
     return false;
@@ -144,22 +153,24 @@ bool ReadString(ErrorList& errors, const Field& field, std::string* out) {
 
 bool ReadBool(ErrorList& errors, const Field& field, bool* out) {
   std::string s;
-  if (!ScalarOf(errors, field, "true or false", &s))
+  if (!ScalarOf(errors, field, "true or false", &s)) {
     return false;
+  }
   // Only the two YAML 1.2 spellings: yes/no/on/off (YAML 1.1) are a classic source of
   // surprises ("NO" the country code).
   if (s == "true" || s == "false") {
     *out = s == "true";
     return true;
   }
-  errors.Add(field.path, field.line, "expected true or false, got '" + s + "'");
+  errors.Add(field.path, field.line, "expected true or false, got " + Quote(s));
   return false;
 }
 
 bool ReadInt64(ErrorList& errors, const Field& field, int64_t min, int64_t max, int64_t* out) {
   std::string s;
-  if (!ScalarOf(errors, field, "an integer", &s))
+  if (!ScalarOf(errors, field, "an integer", &s)) {
     return false;
+  }
   int64_t v = 0;
   if (std::string error = ParseInteger(s, &v); !error.empty()) {
     errors.Add(field.path, field.line, std::move(error));
@@ -177,8 +188,9 @@ bool ReadInt64(ErrorList& errors, const Field& field, int64_t min, int64_t max, 
 
 bool ReadDuration(ErrorList& errors, const Field& field, Millis min, Millis max, Millis* out) {
   std::string s;
-  if (!ScalarOf(errors, field, "a duration", &s))
+  if (!ScalarOf(errors, field, "a duration", &s)) {
     return false;
+  }
   Millis v{0};
   if (std::string error = ParseDuration(s, &v); !error.empty()) {
     errors.Add(field.path, field.line, std::move(error));
@@ -196,8 +208,9 @@ bool ReadDuration(ErrorList& errors, const Field& field, Millis min, Millis max,
 
 bool ReadSize(ErrorList& errors, const Field& field, uint64_t min, uint64_t max, uint64_t* out) {
   std::string s;
-  if (!ScalarOf(errors, field, "a size", &s))
+  if (!ScalarOf(errors, field, "a size", &s)) {
     return false;
+  }
   uint64_t v = 0;
   if (std::string error = ParseSize(s, &v); !error.empty()) {
     errors.Add(field.path, field.line, std::move(error));
@@ -215,27 +228,30 @@ bool ReadSize(ErrorList& errors, const Field& field, uint64_t min, uint64_t max,
 bool ReadEnum(ErrorList& errors, const Field& field, std::span<const std::string_view> allowed,
               std::string* out) {
   std::string s;
-  if (!ScalarOf(errors, field, "a string", &s))
+  if (!ScalarOf(errors, field, "a string", &s)) {
     return false;
+  }
   if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) {
     *out = std::move(s);
     return true;
   }
   std::string list;
   for (const auto& a : allowed) {
-    if (!list.empty())
+    if (!list.empty()) {
       list += ", ";
+    }
     list += a;
   }
-  errors.Add(field.path, field.line, "must be one of " + list + ", got '" + s + "'");
+  errors.Add(field.path, field.line, "must be one of " + list + ", got " + Quote(s));
   return false;
 }
 
 std::vector<Field> ReadSequence(ErrorList& errors, const Field& field, size_t max_items, bool* ok) {
   *ok = false;
   std::vector<Field> items;
-  if (!field.present)
+  if (!field.present) {
     return items;
+  }
   if (!field.node.IsSequence()) {
     errors.Add(field.path, field.line, "expected a sequence, got " + KindOf(field.node));
     return items;

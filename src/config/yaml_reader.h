@@ -101,8 +101,9 @@ std::vector<Field> ReadSequence(ErrorList& errors, const Field& field, size_t ma
 template <std::integral T>
 bool ReadInt(ErrorList& errors, const Field& field, int64_t min, int64_t max, T* out) {
   int64_t v = 0;
-  if (!ReadInt64(errors, field, min, max, &v))
+  if (!ReadInt64(errors, field, min, max, &v)) {
     return false;
+  }
   *out = static_cast<T>(v);  // min/max are chosen within T's range by the caller
   return true;
 }

@@ -31,8 +31,9 @@ ConfigLoadResult Load(const std::string& yaml) { return LoadConfigString(yaml, "
 // All errors as "LINE: path: message" strings: one EXPECT shows the whole picture.
 std::vector<std::string> Errors(const ConfigLoadResult& result) {
   std::vector<std::string> out;
-  for (const auto& e : result.errors)
+  for (const auto& e : result.errors) {
     out.push_back(e.ToString());
+  }
   return out;
 }
 
@@ -181,8 +182,9 @@ TEST(ConfigTest, ShippedExampleFilesLoadCleanly) {
   const std::filesystem::path dir = std::filesystem::path(SHEPGW_SOURCE_DIR) / "config";
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".yaml")
+    if (entry.path().extension() != ".yaml") {
       continue;
+    }
     ++files;
     const auto result = LoadConfigFile(entry.path().string());
     EXPECT_TRUE(result.ok()) << entry.path() << ": " << ::testing::PrintToString(Errors(result));
@@ -243,6 +245,22 @@ TEST(ConfigTest, WrongTypes) {
   EXPECT_EQ(Errors(Load("- a\n- b\n")), (Lines{"1: the top level must be a mapping of sections"}));
   // A section whose keys are all commented out is an empty mapping, not an error.
   EXPECT_EQ(ErrorsWith("logging:\n  # level: debug\n"), Lines{});
+}
+
+TEST(ConfigTest, EchoedValuesAreMadePrintable) {
+  // Control characters would corrupt check-config output and log lines; long values are cut.
+  EXPECT_EQ(ErrorsWith("logging:\n  level: \"in\\tfo\"\n"),
+            (Lines{"9: logging.level: must be one of trace, debug, info, warn, error, critical, "
+                   "off, got 'in\\x09fo'"}));
+  EXPECT_EQ(ErrorsWith("logging:\n  \"lev\\el\": info\n"),
+            (Lines{"9: logging.lev\\x1bl: unknown key 'lev\\x1bl'"}));
+  EXPECT_EQ(ErrorsWith("connector:\n  ca: \"/a\\nb\"\n"),
+            (Lines{"9: connector.ca: must not contain control characters"}));
+  EXPECT_EQ(ErrorsWith("logging:\n  format: " + std::string(100, 'j') + "\n"),
+            (Lines{"9: logging.format: must be one of text, json, got '" + std::string(80, 'j') +
+                   "...'"}));
+  EXPECT_EQ(ErrorsWith("logging:\n  ? [a]\n  : 1\n"),
+            (Lines{"9: logging: keys must be plain strings, got a sequence"}));
 }
 
 TEST(ConfigTest, DuplicateKeysAreRejected) {
@@ -609,7 +627,8 @@ TEST_F(ConfigFileTest, MissingFileNamesThePath) {
 }
 
 TEST_F(ConfigFileTest, SizeCap) {
-  const std::string big = std::string(kMinimal) + "#" + std::string(4 * 1024 * 1024, 'x') + "\n";
+  const std::string big =
+      std::string(kMinimal) + "#" + std::string(size_t{4} * 1024 * 1024, 'x') + "\n";
   const std::string path = Write("big.yaml", big);
   EXPECT_EQ(Errors(LoadConfigFile(path)), (Lines{"'" + path + "' is larger than 4MiB"}));
   EXPECT_EQ(Errors(Load(big)), (Lines{"the configuration is larger than 4MiB"}));
