@@ -205,11 +205,10 @@ void ParseLogging(ErrorList& errors, const Field& field, Config& config) {
   m.Finish();
 }
 
-bool ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
-  const size_t errors_before = errors.size();
+void ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
   MapReader m(errors, item);
   if (!m.ok()) {
-    return false;
+    return;
   }
   if (Field f = m.Get("service_id"); Require(errors, f)) {
     ReadString(errors, f, &route.service_id);
@@ -239,7 +238,6 @@ bool ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
   }
   ReadDuration(errors, m.Get("timeout"), Millis(1), hours(1), &route.timeout);
   m.Finish();
-  return errors.size() == errors_before;
 }
 
 void ParseRoutes(ErrorList& errors, const Field& field, Config& config) {
@@ -268,8 +266,9 @@ void ParseRoutes(ErrorList& errors, const Field& field, Config& config) {
     if (!inserted) {
       const std::string which =
           route.route_id.empty()
-              ? "service_id '" + route.service_id + "' without route_id"
-              : "service_id '" + route.service_id + "', route_id '" + route.route_id + "'";
+              ? "service_id " + internal::Quote(route.service_id) + " without route_id"
+              : "service_id " + internal::Quote(route.service_id) + ", route_id " +
+                    internal::Quote(route.route_id);
       errors.Add(
           item.path, item.line,
           "duplicate route (" + which + "): already defined at line " + std::to_string(it->second));
