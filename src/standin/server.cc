@@ -287,7 +287,9 @@ Result<std::unique_ptr<Server>> Server::Bind(const ServerOptions& options) {
     return Status(ErrorCode::kGatewayInternal, "soap_new failed");
   }
   master->bind_flags = SO_REUSEADDR;
-  master->accept_timeout = 1;  // seconds: how quickly Run() notices RequestStop()
+  // How quickly Run() notices RequestStop(): negative = microseconds. gSOAP restarts the wait
+  // after EINTR, so the signal itself does not wake the accept loop.
+  master->accept_timeout = -200'000;
   master->recv_timeout = static_cast<int>(options.io_timeout.count());
   master->send_timeout = static_cast<int>(options.io_timeout.count());
   master->max_keep_alive = options.max_keep_alive;

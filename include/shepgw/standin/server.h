@@ -7,7 +7,7 @@
 // GET on any path with "?wsdl" returns the embedded contract WSDL.
 // Ownership: Server owns the listening gSOAP context and one copy per connection thread.
 // Thread-safety: Bind/Run/port from one thread; RequestStop() from any thread or a signal
-// handler (it only stores an atomic flag; Run notices it within about a second).
+// handler (it only stores an atomic flag; Run notices it within 200 ms).
 #pragma once
 
 #include <atomic>
