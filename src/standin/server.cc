@@ -1,9 +1,5 @@
 #include "shepgw/standin/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -13,8 +9,13 @@
 
 #include "soapH.h"
 #include "soapSyncChannelHttpBindingService.h"
+
 #include "shepgw/common/clock.h"
 #include "shepgw/contract/contract.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace shepgw::standin {
 namespace {
@@ -39,12 +40,12 @@ std::string NewUuid() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   uint64_t hi = rng();
   uint64_t lo = rng();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                          // version 4
-  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);          // RFC 4122 variant
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                  // version 4
+  lo = (lo & ~(0xC000ULL << 48)) | (0x8000ULL << 48);  // RFC 4122 variant
   char buf[37];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFFF),
+                static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
   return buf;
 }
@@ -305,9 +306,8 @@ Result<std::unique_ptr<Server>> Server::Bind(const ServerOptions& options) {
   if (getsockname(master->master, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     return Status(ErrorCode::kGatewayInternal, "getsockname failed");
   }
-  impl->port = addr.ss_family == AF_INET6
-                   ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                   : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  impl->port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                          : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

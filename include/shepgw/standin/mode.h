@@ -14,13 +14,13 @@
 namespace shepgw::standin {
 
 enum class ModeKind {
-  kOk,           // normal SendMessageResponse
-  kDelay,        // sleep, then normal response
-  kHttp500,      // HTTP 500, SOAP fault with SendMessageFault1_SendMessageFault (errorCode 999)
-  kHttp500Plain, // HTTP 500, text/plain body (not SOAP)
-  kGarbage,      // HTTP 200, text/xml content type, non-XML bytes
-  kClose,        // close the connection without answering
-  kFault,        // HTTP 500, generic SOAP-ENV:Server fault without detail
+  kOk,            // normal SendMessageResponse
+  kDelay,         // sleep, then normal response
+  kHttp500,       // HTTP 500, SOAP fault with SendMessageFault1_SendMessageFault (errorCode 999)
+  kHttp500Plain,  // HTTP 500, text/plain body (not SOAP)
+  kGarbage,       // HTTP 200, text/xml content type, non-XML bytes
+  kClose,         // close the connection without answering
+  kFault,         // HTTP 500, generic SOAP-ENV:Server fault without detail
 };
 
 struct Mode {

@@ -1,9 +1,9 @@
 // Calls shep-standin through the generated gSOAP client proxy: checks that the generated client
 // side of shepgw_contract works and that the DOM-mapped `data` round-trips in both directions.
-#include <gtest/gtest.h>
-
 #include "soapH.h"
 #include "soapSyncChannelHttpBindingProxy.h"
+#include <gtest/gtest.h>
+
 #include "test_util.h"
 
 namespace shepgw::standin::testing {

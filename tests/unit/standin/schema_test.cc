@@ -98,8 +98,8 @@ TEST(ContractSchema, WsdlCarriesShepNames) {
         "<wsdl:portType name=\"ISyncChannel\">", "<wsdl:binding name=\"SyncChannelHttpBinding\"",
         "<soap:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>",
         "<soap:operation soapAction=\"\"/>", "<wsdl:service name=\"ISyncChannelHttpService\">",
-        "<wsdl:port name=\"SyncChannelHttpPort\"", "<soap:address location=",
-        "element=\"types:SendMessageFault1_SendMessageFault\""}) {
+        "<wsdl:port name=\"SyncChannelHttpPort\"",
+        "<soap:address location=", "element=\"types:SendMessageFault1_SendMessageFault\""}) {
     EXPECT_NE(wsdl.find(needle), std::string::npos) << needle;
   }
   // Unqualified local elements: no elementFormDefault anywhere, no external imports.

@@ -1,6 +1,4 @@
 // Runs the real shep-standin binary on an ephemeral loopback port and talks HTTP to it.
-#include <sys/wait.h>
-
 #include <atomic>
 #include <chrono>
 #include <regex>
@@ -12,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "test_util.h"
+#include <sys/wait.h>
 
 namespace shepgw::standin::testing {
 namespace {
@@ -32,7 +31,8 @@ void ExpectSuccess(const HttpResult& r, const std::string& message_id,
   EXPECT_NE(r.content_type.find("text/xml"), std::string::npos);
   auto xml = Xml::Parse(r.body);
   ASSERT_NE(xml, nullptr) << r.body;
-  const std::string info = "/soap:Envelope/soap:Body/shep:SendMessageResponse/response/responseInfo";
+  const std::string info =
+      "/soap:Envelope/soap:Body/shep:SendMessageResponse/response/responseInfo";
   EXPECT_EQ(xml->Text(info + "/status/code"), "SCSS001");
   EXPECT_EQ(xml->Text(info + "/status/message"), "Message has been processed successfully");
   EXPECT_EQ(xml->Text(info + "/correlationId"), message_id);
@@ -80,11 +80,11 @@ TEST_F(StandinTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(curl, CURLOPT_PROXY, "");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
-                     +[](char* d, size_t s, size_t n, void* o) -> size_t {
-                       static_cast<std::string*>(o)->append(d, s * n);
-                       return s * n;
-                     });
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* o) -> size_t {
+          static_cast<std::string*>(o)->append(d, s * n);
+          return s * n;
+        });
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
     ASSERT_EQ(curl_easy_perform(curl), CURLE_OK);
     EXPECT_NE(out.find("<correlationId>k" + std::to_string(i) + "</correlationId>"),

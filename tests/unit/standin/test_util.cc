@@ -1,11 +1,5 @@
 #include "test_util.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -17,6 +11,12 @@
 #include <libxml/xmlschemas.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace shepgw::standin::testing {
 namespace {
@@ -167,8 +167,8 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::unique_ptr<Xml> Xml::Parse(const std::string& text) {
-  xmlDocPtr doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "response.xml",
-                                nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  xmlDocPtr doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "response.xml", nullptr,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   if (doc == nullptr) {
     return nullptr;
   }

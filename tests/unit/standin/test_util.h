@@ -3,13 +3,13 @@
 // the SOAP/ShEP prefixes, XSD validation of the SOAP Body's child). Not thread-safe unless noted.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace shepgw::standin::testing {
 
