@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   gsoap libgsoap-dev
   libssl-dev openssl
-  libxml2-dev libxmlsec1-dev xmlsec1
+  libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1
   libcurl4-openssl-dev curl
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev
   libgtest-dev libgmock-dev
