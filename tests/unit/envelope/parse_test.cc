@@ -235,6 +235,14 @@ TEST(ParseTest, PlainDoctypeIsForbidden) {
             ErrorCode::kEnvelopeDtdForbidden);
 }
 
+TEST(ParseTest, DoctypeIsRefusedBeforeItsSubsetIsRead) {
+  // The parse stops at "<!DOCTYPE x [": the subset after it is never parsed, so neither its
+  // (here broken) syntax nor any entity in it can cost anything.
+  const ParseOutcome out = ParseRequest(
+      "<!DOCTYPE x [ not-a-declaration <!ENTITY a \"&#0;\"> ]>" + Soap(SendMessage()), {});
+  EXPECT_EQ(out.status.code(), ErrorCode::kEnvelopeDtdForbidden) << out.status.ToString();
+}
+
 TEST(ParseTest, ExternalDtdIsForbidden) {
   EXPECT_EQ(CodeOf("<!DOCTYPE x SYSTEM \"http://127.0.0.1:9/x.dtd\">" + Soap(SendMessage())),
             ErrorCode::kEnvelopeDtdForbidden);
