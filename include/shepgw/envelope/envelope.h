@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,7 +32,11 @@ inline constexpr std::string_view kSyncTypesNs = "http://bip.bee.kz/SyncChannel/
 
 struct ParseLimits {
   size_t max_bytes = 16 * 1024 * 1024;
-  int max_depth = 256;
+  int max_depth = 256;  // element nesting; the root is depth 1. Capped at 2048 internally.
+  // Elements + attributes + comments + PIs + CDATA sections. Bounds the tree's memory
+  // (libxml2 spends ~100-250 bytes per node), which max_bytes alone does not for markup-dense
+  // input. Generous: a 16 MB payload of ordinary records stays far below it.
+  size_t max_nodes = 500'000;
 };
 
 enum class Operation { kSyncSendMessage };
@@ -76,6 +81,7 @@ class ParsedEnvelope {
   _xmlNode* operation_element_ = nullptr;
   Operation operation_ = Operation::kSyncSendMessage;
   RequestInfo info_;
+  size_t input_size_ = 0;  // to size Serialize()'s output in one allocation
 };
 
 // What a parse produced. On failure `status` says why and `info` holds whatever requestInfo

@@ -1,0 +1,312 @@
+#include "envelope/xml_parse.h"
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include <algorithm>
+#include <climits>
+#include <string>
+
+#include "envelope/xml_text.h"
+
+namespace shepgw::envelope::internal {
+namespace {
+
+// Libxml2 messages may quote names from the input; keep them short in faults and logs.
+constexpr size_t kMaxDetail = 120;
+
+enum class StopReason { kNone, kDtd, kDepth, kNodes, kEncoding };
+
+// Per-parse state, reached from the SAX callbacks through ctxt->_private.
+struct ParseState {
+  int max_depth = 0;
+  size_t max_nodes = 0;
+  int depth = 0;
+  size_t nodes = 0;
+  StopReason stop = StopReason::kNone;
+  int stop_line = 0;
+  std::string encoding;  // the refused encoding, for the message
+  // The first error libxml2 reported (warnings are ignored).
+  bool has_error = false;
+  int error_code = 0;
+  int error_line = 0;
+  std::string error_message;
+};
+
+struct CtxtDeleter {
+  void operator()(xmlParserCtxt* ctxt) const { xmlFreeParserCtxt(ctxt); }
+};
+using CtxtPtr = std::unique_ptr<xmlParserCtxt, CtxtDeleter>;
+
+xmlParserCtxt* CtxtOf(void* ctx) { return static_cast<xmlParserCtxt*>(ctx); }
+ParseState& StateOf(void* ctx) { return *static_cast<ParseState*>(CtxtOf(ctx)->_private); }
+
+void Stop(void* ctx, StopReason reason) {
+  ParseState& state = StateOf(ctx);
+  if (state.stop == StopReason::kNone) {
+    state.stop = reason;
+    state.stop_line = xmlSAX2GetLineNumber(ctx);
+  }
+  // Halts at once: the input is discarded and no further SAX event is delivered.
+  xmlStopParser(CtxtOf(ctx));
+}
+
+// --- DTD: any sign of one stops the parse before its content is read. -----------------------
+
+void OnInternalSubset(void* ctx, const xmlChar* /*name*/, const xmlChar* /*external_id*/,
+                      const xmlChar* /*system_id*/) {
+  Stop(ctx, StopReason::kDtd);
+}
+void OnEntityDecl(void* ctx, const xmlChar* /*name*/, int /*type*/, const xmlChar* /*public_id*/,
+                  const xmlChar* /*system_id*/, xmlChar* /*content*/) {
+  Stop(ctx, StopReason::kDtd);
+}
+void OnElementDecl(void* ctx, const xmlChar* /*name*/, int /*type*/,
+                   xmlElementContent* /*content*/) {
+  Stop(ctx, StopReason::kDtd);
+}
+void OnAttributeDecl(void* ctx, const xmlChar* /*elem*/, const xmlChar* /*name*/, int /*type*/,
+                     int /*def*/, const xmlChar* /*default_value*/, xmlEnumeration* tree) {
+  xmlFreeEnumeration(tree);  // ownership passes to the callback
+  Stop(ctx, StopReason::kDtd);
+}
+void OnNotationDecl(void* ctx, const xmlChar* /*name*/, const xmlChar* /*public_id*/,
+                    const xmlChar* /*system_id*/) {
+  Stop(ctx, StopReason::kDtd);
+}
+void OnUnparsedEntityDecl(void* ctx, const xmlChar* /*name*/, const xmlChar* /*public_id*/,
+                          const xmlChar* /*system_id*/, const xmlChar* /*notation*/) {
+  Stop(ctx, StopReason::kDtd);
+}
+// No entity other than the five predefined ones (which libxml2 resolves before asking)
+// exists; an undeclared reference is then a well-formedness error.
+xmlEntity* OnGetEntity(void* /*ctx*/, const xmlChar* /*name*/) { return nullptr; }
+xmlParserInput* OnResolveEntity(void* ctx, const xmlChar* /*public_id*/,
+                                const xmlChar* /*system_id*/) {
+  Stop(ctx, StopReason::kDtd);
+  return nullptr;
+}
+
+// --- Encoding: only UTF-8 (with or without BOM/declaration). ---------------------------------
+
+void OnStartDocument(void* ctx) {
+  xmlParserCtxt* ctxt = CtxtOf(ctx);
+  // By now BOM sniffing and the XML declaration are processed. libxml2 handles UTF-8
+  // natively; any other encoding installs a transcoder on the input buffer.
+  if (ctxt->input != nullptr && ctxt->input->buf != nullptr &&
+      ctxt->input->buf->encoder != nullptr) {
+    const char* name = ctxt->input->encoding != nullptr
+                           ? reinterpret_cast<const char*>(ctxt->input->encoding)
+                           : ctxt->input->buf->encoder->name;
+    StateOf(ctx).encoding = name != nullptr ? name : "?";
+    Stop(ctx, StopReason::kEncoding);
+    return;
+  }
+  xmlSAX2StartDocument(ctx);
+}
+
+// --- Size of the tree. -----------------------------------------------------------------------
+
+bool CountNodes(void* ctx, size_t n) {
+  ParseState& state = StateOf(ctx);
+  state.nodes += n;
+  if (state.nodes > state.max_nodes) {
+    Stop(ctx, StopReason::kNodes);
+    return false;
+  }
+  return true;
+}
+
+void OnStartElementNs(void* ctx, const xmlChar* localname, const xmlChar* prefix,
+                      const xmlChar* uri, int nb_namespaces, const xmlChar** namespaces,
+                      int nb_attributes, int nb_defaulted, const xmlChar** attributes) {
+  ParseState& state = StateOf(ctx);
+  // Checked before the node exists: a 100 000-deep document stops at max_depth + 1.
+  if (++state.depth > state.max_depth) {
+    Stop(ctx, StopReason::kDepth);
+    return;
+  }
+  if (!CountNodes(ctx, 1 + static_cast<size_t>(std::max(nb_attributes, 0)))) {
+    return;
+  }
+  xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
+                        nb_defaulted, attributes);
+}
+
+void OnEndElementNs(void* ctx, const xmlChar* localname, const xmlChar* prefix,
+                    const xmlChar* uri) {
+  --StateOf(ctx).depth;
+  xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+}
+
+void OnComment(void* ctx, const xmlChar* value) {
+  if (CountNodes(ctx, 1)) {
+    xmlSAX2Comment(ctx, value);
+  }
+}
+
+void OnProcessingInstruction(void* ctx, const xmlChar* target, const xmlChar* data) {
+  if (CountNodes(ctx, 1)) {
+    xmlSAX2ProcessingInstruction(ctx, target, data);
+  }
+}
+
+void OnCdataBlock(void* ctx, const xmlChar* value, int len) {
+  if (CountNodes(ctx, 1)) {
+    xmlSAX2CDataBlock(ctx, value, len);
+  }
+}
+
+// --- Errors: kept, never printed. ------------------------------------------------------------
+
+void OnStructuredError(void* user_data, xmlError* error) {
+  // userData is the parser context (xmlCreateMemoryParserCtxt sets it so).
+  if (user_data == nullptr || error == nullptr || CtxtOf(user_data)->_private == nullptr) {
+    return;
+  }
+  ParseState& state = StateOf(user_data);
+  if (error->level < XML_ERR_ERROR || state.has_error) {
+    return;
+  }
+  state.has_error = true;
+  state.error_code = error->code;
+  state.error_line = error->line;
+  state.error_message = SanitizeDetail(
+      TrimXmlSpace(error->message != nullptr ? std::string_view(error->message) : ""),
+      kMaxDetail);
+}
+
+void InstallHandlers(xmlSAXHandler* sax) {
+  sax->internalSubset = OnInternalSubset;
+  sax->externalSubset = OnInternalSubset;
+  sax->entityDecl = OnEntityDecl;
+  sax->elementDecl = OnElementDecl;
+  sax->attributeDecl = OnAttributeDecl;
+  sax->notationDecl = OnNotationDecl;
+  sax->unparsedEntityDecl = OnUnparsedEntityDecl;
+  sax->getEntity = OnGetEntity;
+  sax->getParameterEntity = OnGetEntity;
+  sax->resolveEntity = OnResolveEntity;
+  sax->startDocument = OnStartDocument;
+  sax->startElementNs = OnStartElementNs;
+  sax->endElementNs = OnEndElementNs;
+  sax->comment = OnComment;
+  sax->processingInstruction = OnProcessingInstruction;
+  sax->cdataBlock = OnCdataBlock;
+  // Whitespace is content: signatures are computed over it.
+  sax->ignorableWhitespace = xmlSAX2Characters;
+  sax->warning = nullptr;
+  sax->error = nullptr;
+  sax->fatalError = nullptr;
+  sax->serror = OnStructuredError;
+  sax->initialized = XML_SAX2_MAGIC;  // SAX2 (namespaces) + serror honoured
+}
+
+Status Malformed(std::string message) {
+  return {ErrorCode::kEnvelopeMalformedXml, std::move(message)};
+}
+
+std::string AtLine(int line, std::string_view what) {
+  std::string out = "line " + std::to_string(line) + ": ";
+  out += what;
+  return out;
+}
+
+}  // namespace
+
+void XmlDocDeleter::operator()(_xmlDoc* doc) const { xmlFreeDoc(doc); }
+
+Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc) {
+  doc->reset();
+  // Size first, before libxml2 sees (or copies) a byte.
+  if (bytes.size() > limits.max_bytes || bytes.size() > static_cast<size_t>(INT_MAX)) {
+    return {ErrorCode::kEnvelopeLimitExceeded,
+            "document is " + std::to_string(bytes.size()) + " bytes, limit " +
+                std::to_string(limits.max_bytes)};
+  }
+  if (bytes.empty()) {
+    return Malformed("empty document");
+  }
+
+  // libxml2 copies the input into its own buffer: its scanner relies on a NUL terminator
+  // that a string_view does not promise. That copy is the only one.
+  CtxtPtr ctxt(xmlCreateMemoryParserCtxt(bytes.data(), static_cast<int>(bytes.size())));
+  if (ctxt == nullptr) {
+    return {ErrorCode::kEnvelopeLimitExceeded, "out of memory creating the parser"};
+  }
+  ParseState state;
+  state.max_depth = std::clamp(limits.max_depth, 1, kHardMaxDepth);
+  state.max_nodes = limits.max_nodes;
+  ctxt->_private = &state;
+  InstallHandlers(ctxt->sax);
+
+  // NONET: belt and braces (no loader is ever reached). HUGE lifts libxml2's fixed 10 MB
+  // text-node and global-depth limits: our own byte, depth and node limits replace them, and
+  // a legitimate base64 payload may exceed 10 MB. Never NOENT/DTDLOAD/DTDATTR/DTDVALID
+  // (entity substitution, DTD loading), never NOBLANKS (signatures cover whitespace).
+  xmlCtxtUseOptions(ctxt.get(), XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_BIG_LINES);
+  // Thread-local libxml2 defaults (xmlSubstituteEntitiesDefault & co) seed these fields;
+  // force them whatever another module set on this thread.
+  ctxt->replaceEntities = 0;
+  ctxt->loadsubset = 0;
+  ctxt->validate = 0;
+  ctxt->pedantic = 0;
+  ctxt->recovery = 0;
+  ctxt->keepBlanks = 1;
+  ctxt->linenumbers = 1;
+  ctxt->sax->ignorableWhitespace = xmlSAX2Characters;  // xmlCtxtUseOptions may reset it
+
+  xmlParseDocument(ctxt.get());
+  XmlDocPtr parsed(ctxt->myDoc);
+  ctxt->myDoc = nullptr;
+  const bool well_formed = ctxt->wellFormed != 0 && ctxt->nsWellFormed != 0;
+  ctxt->_private = nullptr;
+  ctxt.reset();
+
+  switch (state.stop) {
+    case StopReason::kDtd:
+      return {ErrorCode::kEnvelopeDtdForbidden,
+              AtLine(state.stop_line, "DOCTYPE/DTD declarations are not allowed")};
+    case StopReason::kDepth:
+      return {ErrorCode::kEnvelopeLimitExceeded,
+              AtLine(state.stop_line,
+                     "element nesting deeper than " + std::to_string(state.max_depth))};
+    case StopReason::kNodes:
+      return {ErrorCode::kEnvelopeLimitExceeded,
+              AtLine(state.stop_line, "more than " + std::to_string(state.max_nodes) +
+                                          " elements, attributes and other nodes")};
+    case StopReason::kEncoding:
+      return Malformed("encoding '" + SanitizeDetail(state.encoding, 40) +
+                       "' is not supported: send UTF-8");
+    case StopReason::kNone:
+      break;
+  }
+  if (state.has_error || !well_formed || parsed == nullptr) {
+    if (state.error_code == XML_ERR_NO_MEMORY) {
+      return {ErrorCode::kEnvelopeLimitExceeded, "parser out of memory"};
+    }
+    if (state.error_code == XML_ERR_INTERNAL_ERROR &&
+        state.error_message.find("depth") != std::string::npos) {
+      // libxml2's own nesting guard (only reachable if HUGE were dropped).
+      return {ErrorCode::kEnvelopeLimitExceeded, AtLine(state.error_line, state.error_message)};
+    }
+    if (state.has_error) {
+      return Malformed(AtLine(state.error_line, state.error_message));
+    }
+    return Malformed("not well-formed");
+  }
+  // Defence in depth: the callbacks above stop at any DOCTYPE, so these are always null.
+  if (parsed->intSubset != nullptr || parsed->extSubset != nullptr) {
+    return {ErrorCode::kEnvelopeDtdForbidden, "DOCTYPE/DTD declarations are not allowed"};
+  }
+  if (xmlDocGetRootElement(parsed.get()) == nullptr) {
+    return Malformed("no root element");
+  }
+  *doc = std::move(parsed);
+  return Status::Ok();
+}
+
+}  // namespace shepgw::envelope::internal

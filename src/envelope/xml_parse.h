@@ -1,0 +1,36 @@
+// The hardened libxml2 parse shared by requests and upstream responses.
+//
+// One pass, SAX2 tree building with guards spliced into the SAX callbacks, so the hostile
+// parts are refused *while* parsing, before they cost anything:
+//   - any DOCTYPE (internal or external subset), entity/element/attribute/notation
+//     declaration stops the parser at the DOCTYPE itself: no entity is ever declared, so
+//     billion-laughs and XXE never start;
+//   - element nesting over limits.max_depth and node counts over limits.max_nodes stop it at
+//     the offending start tag (our counter, not libxml2's global xmlParserMaxDepth);
+//   - a document that needs a transcoder (anything but UTF-8) stops it at startDocument;
+//   - errors go to a per-context structured handler (never stderr) and the first one is kept.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "shepgw/common/status.h"
+#include "shepgw/envelope/envelope.h"
+
+namespace shepgw::envelope::internal {
+
+// Nesting is also bounded by our own hard cap, whatever the configuration says: libxml2's
+// tree code and ours stay far from stack or quadratic trouble at this depth.
+inline constexpr int kHardMaxDepth = 2048;
+
+struct XmlDocDeleter {
+  void operator()(_xmlDoc* doc) const;
+};
+using XmlDocPtr = std::unique_ptr<_xmlDoc, XmlDocDeleter>;
+
+// Parses `bytes` (which must stay alive only for the call). On success *doc owns a
+// namespace-well-formed tree with a root element and no DTD. Errors: kEnvelopeMalformedXml,
+// kEnvelopeDtdForbidden, kEnvelopeLimitExceeded.
+Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc);
+
+}  // namespace shepgw::envelope::internal

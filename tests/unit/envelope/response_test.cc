@@ -1,0 +1,80 @@
+// CheckResponse: what the upstream returns.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "shepgw/envelope/envelope.h"
+#include "unit/envelope/test_util.h"
+
+namespace shepgw::envelope {
+namespace {
+
+using testing::Soap;
+
+constexpr std::string_view kResponseBody =
+    "<ns1:SendMessageResponse xmlns:ns1=\"http://bip.bee.kz/SyncChannel/v10/Types\"><response>"
+    "<responseInfo><messageId>r-1</messageId><responseDate>2023-03-01T16:35:01.094+06:00"
+    "</responseDate><status><code>SCSS001</code><message>ok</message></status></responseInfo>"
+    "<responseData><data>x</data></responseData></response></ns1:SendMessageResponse>";
+
+TEST(CheckResponseTest, NormalResponse) {
+  bool is_fault = true;
+  const Status st = CheckResponse(Soap(kResponseBody, "<soapenv:Header/>"), {}, &is_fault);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_FALSE(is_fault);
+}
+
+TEST(CheckResponseTest, Fault) {
+  bool is_fault = false;
+  const Status st = CheckResponse(
+      Soap("<soapenv:Fault><faultcode>soapenv:Server</faultcode><faultstring>x</faultstring>"
+           "</soapenv:Fault>"),
+      {}, &is_fault);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(is_fault);
+}
+
+TEST(CheckResponseTest, FaultInAnotherNamespaceIsNotAFault) {
+  bool is_fault = true;
+  EXPECT_TRUE(CheckResponse(Soap("<Fault/>"), {}, &is_fault).ok());
+  EXPECT_FALSE(is_fault);
+}
+
+TEST(CheckResponseTest, OwnRenderedFaultIsAFault) {
+  bool is_fault = false;
+  const std::string fault = RenderFault(ErrorCode::kUpstreamTimeout, "slow", "",
+                                        std::chrono::system_clock::time_point{});
+  EXPECT_TRUE(CheckResponse(fault, {}, &is_fault).ok());
+  EXPECT_TRUE(is_fault);
+}
+
+TEST(CheckResponseTest, GarbageAndHostileInput) {
+  bool is_fault = true;
+  EXPECT_EQ(CheckResponse("<html><body>502 Bad Gateway</body></html>", {}, &is_fault).code(),
+            ErrorCode::kEnvelopeNotSoap);
+  EXPECT_FALSE(is_fault);
+  EXPECT_EQ(CheckResponse("Bad Gateway", {}, &is_fault).code(), ErrorCode::kEnvelopeMalformedXml);
+  EXPECT_EQ(CheckResponse("", {}, &is_fault).code(), ErrorCode::kEnvelopeMalformedXml);
+  EXPECT_EQ(CheckResponse("<!DOCTYPE x [<!ENTITY a \"b\">]>" + Soap(std::string(kResponseBody)),
+                          {}, &is_fault)
+                .code(),
+            ErrorCode::kEnvelopeDtdForbidden);
+  EXPECT_EQ(CheckResponse(
+                "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/>"
+                "</e:Envelope>",
+                {}, &is_fault)
+                .code(),
+            ErrorCode::kEnvelopeSoap12);
+  EXPECT_EQ(CheckResponse(Soap(""), {}, &is_fault).code(), ErrorCode::kEnvelopeBadStructure);
+  ParseLimits small;
+  small.max_bytes = 10;
+  EXPECT_EQ(CheckResponse(Soap(std::string(kResponseBody)), small, &is_fault).code(),
+            ErrorCode::kEnvelopeLimitExceeded);
+}
+
+TEST(CheckResponseTest, NullIsFaultIsAllowed) {
+  EXPECT_TRUE(CheckResponse(Soap(std::string(kResponseBody)), {}, nullptr).ok());
+}
+
+}  // namespace
+}  // namespace shepgw::envelope
