@@ -1,11 +1,11 @@
 #include "shepgw/common/logging.h"
 
+#include <atomic>
+#include <mutex>
+
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <atomic>
-#include <mutex>
 
 namespace shepgw {
 namespace {

@@ -16,32 +16,32 @@ namespace shepgw {
 enum class ErrorCode {
   kOk = 0,
   // HTTP / transport (front end).
-  kHttpUnknownPath,          // POST to a path that is not a configured SOAP endpoint
-  kHttpUnsupportedMediaType, // Content-Type is neither text/xml nor application/xml
-  kHttpBodyTooLarge,         // body over limits.max_body_size
-  kHttpBadRequest,           // truncated body, bad chunking, unreadable request
+  kHttpUnknownPath,           // POST to a path that is not a configured SOAP endpoint
+  kHttpUnsupportedMediaType,  // Content-Type is neither text/xml nor application/xml
+  kHttpBodyTooLarge,          // body over limits.max_body_size
+  kHttpBadRequest,            // truncated body, bad chunking, unreadable request
   // Envelope (hostile-input parsing).
-  kEnvelopeMalformedXml,     // not well-formed XML, not UTF-8, truncated
-  kEnvelopeDtdForbidden,     // DOCTYPE / DTD / entity declarations present
-  kEnvelopeLimitExceeded,    // nesting depth or node-count limit exceeded
-  kEnvelopeSoap12,           // a SOAP 1.2 envelope (SOAP 1.1 only)
-  kEnvelopeNotSoap,          // root is not a SOAP 1.1 Envelope
-  kEnvelopeBadStructure,     // not exactly one Header (optional) and one Body, bad order
-  kEnvelopeUnknownOperation, // body element is not a known operation
-  kEnvelopeMissingField,     // a required requestInfo field is missing or empty
-  kEnvelopeInvalidField,     // a requestInfo field has an invalid value
+  kEnvelopeMalformedXml,      // not well-formed XML, not UTF-8, truncated
+  kEnvelopeDtdForbidden,      // DOCTYPE / DTD / entity declarations present
+  kEnvelopeLimitExceeded,     // nesting depth or node-count limit exceeded
+  kEnvelopeSoap12,            // a SOAP 1.2 envelope (SOAP 1.1 only)
+  kEnvelopeNotSoap,           // root is not a SOAP 1.1 Envelope
+  kEnvelopeBadStructure,      // not exactly one Header (optional) and one Body, bad order
+  kEnvelopeUnknownOperation,  // body element is not a known operation
+  kEnvelopeMissingField,      // a required requestInfo field is missing or empty
+  kEnvelopeInvalidField,      // a requestInfo field has an invalid value
   // Routing.
-  kRoutingUnknownService,    // no route for serviceId (+ routeId)
+  kRoutingUnknownService,  // no route for serviceId (+ routeId)
   // Upstream (connector).
-  kUpstreamUnreachable,      // connection to every upstream of the route failed
-  kUpstreamTimeout,          // the upstream did not answer in time
-  kUpstreamBadResponse,      // the upstream answered something that is not a SOAP envelope
-  kUpstreamHttpError,        // the upstream answered an HTTP error without a SOAP fault
+  kUpstreamUnreachable,  // connection to every upstream of the route failed
+  kUpstreamTimeout,      // the upstream did not answer in time
+  kUpstreamBadResponse,  // the upstream answered something that is not a SOAP envelope
+  kUpstreamHttpError,    // the upstream answered an HTTP error without a SOAP fault
   // Gateway state.
-  kGatewayOverloaded,        // connection or queue limits reached
-  kGatewayShuttingDown,      // draining after SIGTERM
-  kGatewayInternal,          // a bug: logged with details, counted
-  kCount_,                   // not a code: number of entries
+  kGatewayOverloaded,    // connection or queue limits reached
+  kGatewayShuttingDown,  // draining after SIGTERM
+  kGatewayInternal,      // a bug: logged with details, counted
+  kCount_,               // not a code: number of entries
 };
 
 enum class FaultCode { kClient, kServer, kVersionMismatch };

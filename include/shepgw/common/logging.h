@@ -10,11 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "shepgw/common/status.h"
+#include <spdlog/logger.h>
 
-namespace spdlog {
-class logger;
-}
+#include "shepgw/common/status.h"
 
 namespace shepgw {
 

@@ -19,13 +19,13 @@ using Millis = std::chrono::milliseconds;
 
 // listen.tls
 struct TlsServerConfig {
-  std::string cert_file;       // PEM: server certificate followed by its chain (required)
-  std::string key_file;        // PEM private key (required)
+  std::string cert_file;            // PEM: server certificate followed by its chain (required)
+  std::string key_file;             // PEM private key (required)
   std::string min_version = "1.2";  // "1.2" or "1.3"; anything older is refused
   std::string ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!MD5:!DSS";  // TLS 1.2 list
-  std::string ciphersuites =  // TLS 1.3 suites
+  std::string ciphersuites =                                             // TLS 1.3 suites
       "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
-  std::string client_ca_file;  // if set, client certificates are verified against it
+  std::string client_ca_file;        // if set, client certificates are verified against it
   bool require_client_cert = false;  // needs client_ca_file
 };
 
@@ -41,42 +41,42 @@ struct ListenConfig {
 // limits
 struct LimitsConfig {
   uint64_t max_body_bytes = 16ull * 1024 * 1024;  // → 413 above (BY-1 has 10 MB rows)
-  int max_xml_depth = 256;                       // element nesting
-  Millis header_timeout{10'000};  // time to receive the request line + headers
-  Millis body_timeout{60'000};    // time to receive the whole body
-  Millis idle_timeout{30'000};    // keep-alive idle time between requests
+  int max_xml_depth = 256;                        // element nesting
+  Millis header_timeout{10'000};                  // time to receive the request line + headers
+  Millis body_timeout{60'000};                    // time to receive the whole body
+  Millis idle_timeout{30'000};                    // keep-alive idle time between requests
   int max_requests_per_connection = 1000;
-  int max_connections = 512;      // open client connections; above → 503
-  int workers = 32;               // worker threads (each serves one connection at a time)
-  int queue_size = 256;           // accepted connections waiting for a worker; above → 503
-  int retry_after_seconds = 5;    // Retry-After on overload
+  int max_connections = 512;    // open client connections; above → 503
+  int workers = 32;             // worker threads (each serves one connection at a time)
+  int queue_size = 256;         // accepted connections waiting for a worker; above → 503
+  int retry_after_seconds = 5;  // Retry-After on overload
 };
 
 // routes[]
 struct RouteConfig {
-  std::string service_id;         // required; requestInfo/serviceId
-  std::string route_id;           // optional; requestInfo/routeId must then match
+  std::string service_id;              // required; requestInfo/serviceId
+  std::string route_id;                // optional; requestInfo/routeId must then match
   std::vector<std::string> upstreams;  // http(s) URLs, tried in order on connect failure
-  Millis timeout{30'000};         // total upstream time for one attempt
-  int line = 0;                   // line in the config file, for messages
+  Millis timeout{30'000};              // total upstream time for one attempt
+  int line = 0;                        // line in the config file, for messages
 };
 
 // connector
 struct ConnectorConfig {
   Millis connect_timeout{3'000};
-  std::string ca_file;            // CA bundle for https upstreams (empty: system default)
-  std::string client_cert_file;   // mTLS to the internal ShEP (optional)
+  std::string ca_file;           // CA bundle for https upstreams (empty: system default)
+  std::string client_cert_file;  // mTLS to the internal ShEP (optional)
   std::string client_key_file;
   bool verify_host = true;
-  std::string interface;          // bind to this interface (VPN side); empty = any
-  std::string source_address;     // bind to this local address; empty = any
+  std::string interface;              // bind to this interface (VPN side); empty = any
+  std::string source_address;         // bind to this local address; empty = any
   int max_response_bytes_factor = 0;  // 0 = same limit as max_body_bytes
 };
 
 // logging
 struct LoggingConfig {
-  std::string level = "info";     // trace|debug|info|warn|error|critical|off
-  std::string format = "text";    // text|json
+  std::string level = "info";   // trace|debug|info|warn|error|critical|off
+  std::string format = "text";  // text|json
   bool access_log = true;
 };
 
@@ -86,7 +86,7 @@ struct Config {
   ConnectorConfig connector;
   LoggingConfig logging;
   std::vector<RouteConfig> routes;
-  std::string source_path;        // the file it was loaded from
+  std::string source_path;  // the file it was loaded from
 };
 
 struct ConfigError {

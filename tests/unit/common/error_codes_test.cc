@@ -1,9 +1,10 @@
-#include <gtest/gtest.h>
+#include "shepgw/common/error_codes.h"
 
 #include <set>
 #include <string>
 
-#include "shepgw/common/error_codes.h"
+#include <gtest/gtest.h>
+
 #include "shepgw/common/status.h"
 
 namespace shepgw {
@@ -85,6 +86,34 @@ TEST(ResultTest, ValueOrStatus) {
   Result<int> bad(ErrorCode::kGatewayInternal, "boom");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), ErrorCode::kGatewayInternal);
+}
+
+}  // namespace
+}  // namespace shepgw
+
+#include <fstream>
+#include <sstream>
+
+namespace shepgw {
+namespace {
+
+// docs/errors.md is the callers' reference: every token must be documented there, with its
+// HTTP status on the same table row.
+TEST(ErrorCodesTest, EveryTokenIsDocumentedWithItsStatus) {
+  std::ifstream in(SHEPGW_SOURCE_DIR "/docs/errors.md");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  for (const auto& row : AllErrorDescriptions()) {
+    if (row.code == ErrorCode::kOk) {
+      continue;
+    }
+    const std::string cell = "| `" + std::string(row.token) + "` | " +
+                             std::to_string(row.http_status) + " | " +
+                             std::string(FaultCodeQName(row.fault_code)) + " |";
+    EXPECT_NE(doc.find(cell), std::string::npos) << "docs/errors.md lacks the row: " << cell;
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "shepgw/common/logging.h"
+
+#include <gtest/gtest.h>
 
 namespace shepgw {
 namespace {
@@ -11,7 +11,10 @@ TEST(JsonEscapeTest, EscapesQuotesControlAndBackslash) {
 
 TEST(JsonEscapeTest, KeepsValidUtf8AndReplacesInvalid) {
   EXPECT_EQ(JsonEscape("Қазақ"), "Қазақ");
-  EXPECT_EQ(JsonEscape("a\xff" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(JsonEscape("a\xff"
+                       "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(JsonEscape("\xC3"), "\xEF\xBF\xBD");  // truncated sequence
 }
 

@@ -1,0 +1,58 @@
+// Connector: sends a validated envelope to the internal ShEP and brings back its answer.
+//
+// The interface is the seam between the request pipeline and the network on the VPN side:
+// the pipeline never sees sockets or URLs beyond the route. CurlConnector is the real
+// implementation (libcurl, pooled keep-alive handles, per-route deadlines, bound to the
+// VPN interface or source address when configured).
+//
+// Retry rule (BY-5, never deliver twice): an upstream is tried again, or the next upstream
+// of the route is tried, ONLY when the connection failed before any byte of the request was
+// sent. Once the request may have reached an upstream, its outcome is final.
+//
+// Thread-safety: Send() may be called concurrently from any number of threads.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "shepgw/common/status.h"
+#include "shepgw/config/config.h"
+#include "shepgw/routing/route_table.h"
+
+namespace shepgw::connector {
+
+struct UpstreamRequest {
+  const routing::Route* route = nullptr;
+  std::string_view body;        // the SOAP envelope to POST
+  std::string_view message_id;  // for logs only
+  // The client's remaining patience: the connector never waits past it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+struct UpstreamResponse {
+  int http_status = 0;
+  std::string content_type;
+  std::string body;
+  std::string upstream;  // the URL that answered
+  int attempts = 0;      // connection attempts made (1 + safe retries)
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  // Errors: kUpstreamUnreachable (no upstream of the route accepted a connection),
+  // kUpstreamTimeout (deadline or route timeout reached), kUpstreamBadResponse (answer over
+  // the size limit or broken HTTP). Any HTTP status is a success at this level.
+  virtual Result<UpstreamResponse> Send(const UpstreamRequest& request) = 0;
+};
+
+// libcurl-based connector. Create one per process (after CurlGlobalInit()).
+std::unique_ptr<Connector> MakeCurlConnector(const config::ConnectorConfig& config,
+                                             uint64_t max_response_bytes);
+
+// curl_global_init, once, before threads start.
+Status CurlGlobalInit();
+
+}  // namespace shepgw::connector

@@ -1,0 +1,64 @@
+// The public HTTPS SOAP front end (gSOAP + OpenSSL).
+//
+// One accept thread hands connections to a fixed pool of workers through a bounded queue.
+// Each worker owns one gSOAP context and serves one connection at a time, HTTP/1.1
+// keep-alive included. gSOAP does TLS and HTTP framing; the body of every POST is taken raw
+// (one buffer) and handed to the pipeline, so the envelope is parsed exactly once, by us.
+//
+// Limits (all from config.limits): body size (→ 413, Content-Length checked before reading),
+// header stall and whole-request transfer timeouts, idle keep-alive timeout, requests per
+// connection, open connections and queue length (overflow → 503 + Retry-After from a small
+// reject worker; if even that is busy, the connection is closed at once — never an
+// unbounded pile-up).
+//
+// Thread-safety: Start() then Run() from one thread; BeginDrain()/Stop() from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "shepgw/common/status.h"
+#include "shepgw/config/config.h"
+#include "shepgw/pipeline/pipeline.h"
+
+namespace shepgw::frontend {
+
+struct ServerStats {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_rejected{0};  // overload: 503 sent or closed
+  std::atomic<uint64_t> tls_handshake_failures{0};
+  std::atomic<uint64_t> requests{0};
+  std::atomic<int> active_connections{0};
+};
+
+class Server {
+ public:
+  // `wsdl` is served verbatim at GET <path>?wsdl.
+  Server(const config::Config& config, pipeline::Pipeline& pipeline, std::string wsdl);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Builds the TLS context and binds the listener. Errors name the file or address.
+  Status Start();
+  uint16_t bound_port() const;
+  // Serves until Stop(). Returns when every worker has finished.
+  void Run();
+  // Stops accepting; workers finish the request in hand and close keep-alive connections.
+  void BeginDrain();
+  // Ends Run(): closes the listener and every connection.
+  void Stop();
+  const ServerStats& stats() const;
+
+  // Checks that the TLS material in `tls` loads (for check-config). Does not bind.
+  static Status CheckTls(const config::TlsServerConfig& tls);
+
+  struct Impl;  // opaque; public only so the .cc's helpers can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shepgw::frontend

@@ -1,0 +1,71 @@
+// Pipeline: the fixed sequence of stages one SOAP request goes through, from the bytes the
+// front end received to the bytes it sends back (docs/life-of-a-request.md):
+//
+//   parse → (verify: WS-Security, issue #3) → route → forward → check answer → respond
+//
+// Every stage returns a Status; the first failure becomes a SOAP fault from the error table.
+// Every request, whatever its outcome, produces exactly one access-log line.
+//
+// Thread-safety: Handle()/Reject() are called concurrently by the front end's workers. The
+// pipeline holds an immutable Snapshot (config, routes) that Swap() replaces atomically;
+// a request keeps the snapshot it started with.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "shepgw/common/clock.h"
+#include "shepgw/common/status.h"
+#include "shepgw/config/config.h"
+#include "shepgw/connector/connector.h"
+#include "shepgw/routing/route_table.h"
+
+namespace shepgw::pipeline {
+
+struct HttpRequest {
+  std::string_view path;
+  std::string_view content_type;
+  std::string_view body;
+  std::string_view peer;  // "ip:port" of the client
+  std::chrono::steady_clock::time_point received_at;
+  // When the client will stop waiting (received_at + limits), passed down to the upstream.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/xml; charset=utf-8";
+  std::string body;
+  int retry_after_seconds = 0;  // > 0: send Retry-After
+};
+
+// What a request is served with: replaced as a whole on reload.
+struct Snapshot {
+  std::shared_ptr<const config::Config> config;
+  std::shared_ptr<const routing::RouteTable> routes;
+  std::shared_ptr<connector::Connector> connector;
+};
+
+class Pipeline {
+ public:
+  Pipeline(std::shared_ptr<const Snapshot> snapshot, const Clock& clock);
+
+  // Runs every stage for a POSTed SOAP request.
+  HttpResponse Handle(const HttpRequest& request);
+  // A request the front end refused before the pipeline (413, 415, 404, overload, draining):
+  // renders the fault for `status` and logs the access line.
+  HttpResponse Reject(const HttpRequest& request, const Status& status);
+
+  std::shared_ptr<const Snapshot> snapshot() const;
+  void Swap(std::shared_ptr<const Snapshot> snapshot);
+
+ private:
+  const Clock& clock_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> snapshot_;  // guarded by mutex_
+};
+
+}  // namespace shepgw::pipeline

@@ -1,0 +1,236 @@
+// libcurl implementation of Connector. See connector.h for the contract.
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include <curl/curl.h>
+
+#include "shepgw/common/logging.h"
+#include "shepgw/connector/connector.h"
+
+namespace shepgw::connector {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// Keep-alive handles are pooled: a handle keeps its connection cache across curl_easy_reset,
+// so reusing handles reuses upstream connections (no TCP/TLS handshake per request).
+class HandlePool {
+ public:
+  explicit HandlePool(size_t max_idle) : max_idle_(max_idle) {}
+  ~HandlePool() {
+    for (CURL* h : idle_) {
+      curl_easy_cleanup(h);
+    }
+  }
+  HandlePool(const HandlePool&) = delete;
+  HandlePool& operator=(const HandlePool&) = delete;
+
+  CURL* Acquire() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        CURL* h = idle_.back();
+        idle_.pop_back();
+        return h;
+      }
+    }
+    return curl_easy_init();
+  }
+  void Release(CURL* h) {
+    curl_easy_reset(h);
+    {
+      std::lock_guard lock(mutex_);
+      if (idle_.size() < max_idle_) {
+        idle_.push_back(h);
+        return;
+      }
+    }
+    curl_easy_cleanup(h);
+  }
+
+ private:
+  const size_t max_idle_;
+  std::mutex mutex_;
+  std::vector<CURL*> idle_;
+};
+
+struct BodySink {
+  std::string* out;
+  uint64_t max_bytes;
+  bool overflow = false;
+};
+
+size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
+  auto* sink = static_cast<BodySink*>(user);
+  const size_t n = size * nmemb;
+  if (sink->out->size() + n > sink->max_bytes) {
+    sink->overflow = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  sink->out->append(data, n);
+  return n;
+}
+
+// Errors that happen before the request can have been sent: safe to try elsewhere.
+bool IsConnectPhaseError(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_INTERFACE_FAILED:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class CurlConnector final : public Connector {
+ public:
+  CurlConnector(const config::ConnectorConfig& config, uint64_t max_response_bytes)
+      : config_(config), max_response_bytes_(max_response_bytes), pool_(256) {
+    headers_ = curl_slist_append(nullptr, "Content-Type: text/xml; charset=utf-8");
+    headers_ = curl_slist_append(headers_, "SOAPAction: \"\"");
+    headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip
+    if (!config_.interface.empty()) {
+      interface_ = "if!" + config_.interface;
+    } else if (!config_.source_address.empty()) {
+      interface_ = "host!" + config_.source_address;
+    }
+  }
+  ~CurlConnector() override { curl_slist_free_all(headers_); }
+  CurlConnector(const CurlConnector&) = delete;
+  CurlConnector& operator=(const CurlConnector&) = delete;
+
+  Result<UpstreamResponse> Send(const UpstreamRequest& request) override {
+    const routing::Route& route = *request.route;
+    Status last_error(ErrorCode::kUpstreamUnreachable, "route has no upstream");
+    UpstreamResponse response;
+    for (const std::string& url : route.upstreams) {
+      ++response.attempts;
+      const auto now = steady_clock::now();
+      auto budget = route.timeout;
+      if (request.deadline != steady_clock::time_point::max()) {
+        budget = std::min(budget, duration_cast<milliseconds>(request.deadline - now));
+      }
+      if (budget.count() <= 0) {
+        return Status(ErrorCode::kUpstreamTimeout, "no time left before the client's deadline");
+      }
+      bool request_sent = false;
+      Status s = SendOnce(url, request.body, budget, &response, &request_sent);
+      if (s.ok()) {
+        response.upstream = url;
+        return response;
+      }
+      last_error = std::move(s);
+      if (request_sent) {
+        break;  // it may have reached the upstream: never send it twice
+      }
+      Log().warn("upstream {} failed before the request was sent (messageId={}): {}", url,
+                 SanitizeForLog(request.message_id, 100), last_error.message());
+    }
+    return last_error;
+  }
+
+ private:
+  Status SendOnce(const std::string& url, std::string_view body, milliseconds budget,
+                  UpstreamResponse* response, bool* request_sent) {
+    CURL* h = pool_.Acquire();
+    if (h == nullptr) {
+      return {ErrorCode::kGatewayInternal, "curl_easy_init failed"};
+    }
+    response->body.clear();
+    response->content_type.clear();
+    BodySink sink{&response->body, max_response_bytes_};
+    char errbuf[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteBody);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min(config_.connect_timeout, budget).count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(budget.count()));
+    if (!interface_.empty()) {
+      curl_easy_setopt(h, CURLOPT_INTERFACE, interface_.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.verify_host ? 2L : 0L);
+    if (!config_.ca_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
+    }
+    if (!config_.client_cert_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSLCERT, config_.client_cert_file.c_str());
+      curl_easy_setopt(h, CURLOPT_SSLKEY, config_.client_key_file.c_str());
+    }
+
+    const CURLcode rc = curl_easy_perform(h);
+    long request_size = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    const char* ctype = nullptr;
+    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype);
+    if (ctype != nullptr) {
+      response->content_type = ctype;
+    }
+    pool_.Release(h);
+
+    *request_sent = !(IsConnectPhaseError(rc) && request_size == 0);
+    if (rc == CURLE_OK) {
+      response->http_status = static_cast<int>(status);
+      return Status::Ok();
+    }
+    const std::string detail =
+        std::string(url) + ": " + (errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc));
+    if (sink.overflow) {
+      return {ErrorCode::kUpstreamBadResponse,
+              "response larger than " + std::to_string(max_response_bytes_) + " bytes from " + url};
+    }
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      return {*request_sent ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamUnreachable,
+              detail};
+    }
+    if (!*request_sent) {
+      return {ErrorCode::kUpstreamUnreachable, detail};
+    }
+    return {ErrorCode::kUpstreamBadResponse, detail};
+  }
+
+  const config::ConnectorConfig config_;
+  const uint64_t max_response_bytes_;
+  HandlePool pool_;
+  curl_slist* headers_ = nullptr;
+  std::string interface_;
+};
+
+}  // namespace
+
+std::unique_ptr<Connector> MakeCurlConnector(const config::ConnectorConfig& config,
+                                             uint64_t max_response_bytes) {
+  return std::make_unique<CurlConnector>(config, max_response_bytes);
+}
+
+Status CurlGlobalInit() {
+  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (rc != CURLE_OK) {
+    return {ErrorCode::kGatewayInternal,
+            std::string("curl_global_init failed: ") + curl_easy_strerror(rc)};
+  }
+  return Status::Ok();
+}
+
+}  // namespace shepgw::connector

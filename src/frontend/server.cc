@@ -1,0 +1,541 @@
+#include "shepgw/frontend/server.h"
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "stdsoap2.h"
+
+#include "shepgw/common/logging.h"
+
+#include "tls_context.h"
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace shepgw::frontend {
+namespace {
+
+using std::chrono::steady_clock;
+
+struct Connection {
+  int fd = -1;
+  std::string peer;
+};
+
+std::string PeerString(const sockaddr_storage& addr) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (addr.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+    port = ntohs(a->sin_port);
+    return std::string(host) + ":" + std::to_string(port);
+  }
+  if (addr.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+    port = ntohs(a->sin6_port);
+  }
+  return "[" + std::string(host) + "]:" + std::to_string(port);
+}
+
+// gSOAP timeouts: positive = seconds, negative = microseconds.
+int GsoapTimeout(std::chrono::milliseconds ms) {
+  const auto us = ms.count() * 1000;
+  return us >= 2'000'000'000LL ? static_cast<int>(ms.count() / 1000) : -static_cast<int>(us);
+}
+
+bool MediaTypeAccepted(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') {
+    type.remove_suffix(1);
+  }
+  // ShEP clients send text/xml; some send application/xml; SOAP 1.2's type is refused later
+  // by the envelope check with a clearer message, so let it through here.
+  return strncasecmp(type.data(), "text/xml", type.size()) == 0 && type.size() == 8
+             ? true
+             : (type.size() == 15 && strncasecmp(type.data(), "application/xml", 15) == 0) ||
+                   (type.size() == 20 && strncasecmp(type.data(), "application/soap+xml", 20) == 0);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const config::Config& cfg, pipeline::Pipeline& p, std::string w)
+      : config(cfg), pipeline(p), wsdl(std::move(w)) {}
+
+  const config::Config config;  // a copy: the listener's settings change only by restart
+  pipeline::Pipeline& pipeline;
+  const std::string wsdl;
+  SslCtxPtr ssl_ctx;
+  int listen_fd = -1;
+  uint16_t port = 0;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> draining{false};
+  ServerStats stats;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Connection> queue;         // guarded by mu
+  std::deque<Connection> reject_queue;  // guarded by mu
+  std::unordered_set<int> open_fds;     // guarded by mu (to shut them down on Stop)
+
+  void AcceptLoop();
+  void WorkerLoop(bool reject_mode);
+  bool PopConnection(bool reject_mode, Connection* out);
+  void CloseConnection(const Connection& c);
+};
+
+namespace {
+
+// One worker's gSOAP context and per-request state; soap->user points here.
+struct Worker {
+  Server::Impl* server = nullptr;
+  soap* ctx = nullptr;
+  bool reject_mode = false;
+  int (*default_parse_header)(soap*, const char*, const char*) = nullptr;
+  Connection conn;
+  int requests_on_connection = 0;
+  std::string content_type;
+  std::string host;
+  steady_clock::time_point request_started;
+  char extra_header[64] = {0};
+
+  static Worker* From(soap* s) { return static_cast<Worker*>(s->user); }
+
+  static int ParseHeader(soap* s, const char* key, const char* val) {
+    Worker* w = From(s);
+    if (soap_tag_cmp(key, "Content-Type") == 0) {
+      w->content_type = val;
+    } else if (soap_tag_cmp(key, "Host") == 0) {
+      w->host = val;
+    }
+    const int err = w->default_parse_header(s, key, val);
+    // fform is reset at every soap_begin_recv, so set it per request: every POST comes to
+    // us raw, after the headers and before the body.
+    s->fform = &Worker::OnPost;
+    return err;
+  }
+
+  static int OnPost(soap* s) { return From(s)->HandlePost(); }
+  static int OnGet(soap* s) { return From(s)->HandleGet(); }
+
+  std::string_view PathWithoutQuery() const {
+    std::string_view path(ctx->path);
+    return path.substr(0, path.find('?'));
+  }
+
+  bool IsSoapPath(std::string_view path) const {
+    for (const auto& p : server->config.listen.paths) {
+      if (p == path) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  int Send(const pipeline::HttpResponse& response) {
+    ctx->http_content = response.content_type.c_str();
+    if (response.retry_after_seconds > 0) {
+      std::snprintf(extra_header, sizeof(extra_header), "Retry-After: %d",
+                    response.retry_after_seconds);
+      ctx->http_extra_header = extra_header;
+    }
+    if (soap_response(ctx, SOAP_FILE + response.status) != SOAP_OK ||
+        soap_send_raw(ctx, response.body.data(), response.body.size()) != SOAP_OK ||
+        soap_end_send(ctx) != SOAP_OK) {
+      Log().debug("peer {}: response not delivered (gSOAP error {})", conn.peer, ctx->error);
+      ctx->keep_alive = 0;
+      return ctx->error;
+    }
+    return SOAP_OK;
+  }
+
+  pipeline::HttpRequest MakeRequest(std::string_view body) const {
+    pipeline::HttpRequest r;
+    r.path = ctx->path;
+    r.content_type = content_type;
+    r.body = body;
+    r.peer = conn.peer;
+    r.received_at = request_started;
+    return r;
+  }
+
+  int Refuse(ErrorCode code, std::string message) {
+    ctx->keep_alive = 0;  // the body was not read: the connection cannot be reused
+    return Send(server->pipeline.Reject(MakeRequest({}), Status(code, std::move(message))));
+  }
+
+  int HandlePost() {
+    server->stats.requests.fetch_add(1, std::memory_order_relaxed);
+    const auto& limits = server->config.limits;
+    if (++requests_on_connection >= limits.max_requests_per_connection || server->draining.load()) {
+      ctx->keep_alive = 0;  // "Connection: close" on this answer
+    }
+    if (reject_mode) {
+      return Refuse(ErrorCode::kGatewayOverloaded, "too many connections");
+    }
+    const std::string_view path = PathWithoutQuery();
+    if (!IsSoapPath(path)) {
+      return Refuse(ErrorCode::kHttpUnknownPath,
+                    "no SOAP endpoint at '" + SanitizeForLog(path, 100) + "'");
+    }
+    if (!MediaTypeAccepted(content_type)) {
+      return Refuse(ErrorCode::kHttpUnsupportedMediaType,
+                    "Content-Type '" + SanitizeForLog(content_type, 100) +
+                        "' (use text/xml or application/xml)");
+    }
+    const uint64_t declared = ctx->length;
+    if (declared > limits.max_body_bytes) {
+      return Refuse(ErrorCode::kHttpBodyTooLarge,
+                    "Content-Length " + std::to_string(declared) + " exceeds the limit of " +
+                        std::to_string(limits.max_body_bytes) + " bytes");
+    }
+    size_t len = 0;
+    const char* body = soap_http_get_body(ctx, &len);
+    if (body == nullptr) {
+      if (ctx->error == SOAP_EOM) {
+        return Refuse(ErrorCode::kHttpBodyTooLarge, "chunked body exceeds the limit of " +
+                                                        std::to_string(limits.max_body_bytes) +
+                                                        " bytes");
+      }
+      return Refuse(ErrorCode::kHttpBadRequest, "request body could not be read");
+    }
+    if (len > limits.max_body_bytes) {
+      return Refuse(
+          ErrorCode::kHttpBodyTooLarge,
+          "body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes");
+    }
+    if (declared != 0 && len < declared) {
+      return Refuse(ErrorCode::kHttpBadRequest, "truncated body: " + std::to_string(len) + " of " +
+                                                    std::to_string(declared) + " bytes received");
+    }
+    if (soap_end_recv(ctx) != SOAP_OK) {
+      ctx->keep_alive = 0;
+    }
+    return Send(server->pipeline.Handle(MakeRequest(std::string_view(body, len))));
+  }
+
+  int HandleGet() {
+    const std::string_view full(ctx->path);
+    const auto q = full.find('?');
+    const std::string_view path = full.substr(0, q);
+    const std::string_view query = q == std::string_view::npos ? "" : full.substr(q + 1);
+    pipeline::HttpResponse response;
+    if (IsSoapPath(path) && (query == "wsdl" || query == "WSDL")) {
+      response.body = server->wsdl;
+    } else {
+      response.status = 404;
+      response.content_type = "text/plain; charset=utf-8";
+      response.body = "Not found. The WSDL is at <endpoint path>?wsdl\n";
+    }
+    return Send(response);
+  }
+
+  // Serves one client connection until it closes, fails, idles out or hits its limits.
+  void Serve(Connection c) {
+    conn = std::move(c);
+    requests_on_connection = 0;
+    const auto& limits = server->config.limits;
+    soap_begin(ctx);
+    ctx->socket = conn.fd;
+    ctx->recv_timeout =
+        GsoapTimeout(reject_mode ? std::chrono::milliseconds(2000) : limits.header_timeout);
+    ctx->send_timeout = ctx->recv_timeout;
+    ctx->transfer_timeout =
+        GsoapTimeout(reject_mode ? std::chrono::milliseconds(3000) : limits.body_timeout);
+    ctx->recv_maxlength = limits.max_body_bytes + 64 * 1024;  // body + headers
+    if (SSL_CTX_up_ref(server->ssl_ctx.get()) != 1) {
+      return;
+    }
+    ctx->ctx = server->ssl_ctx.get();  // released by soap_done/ssl cleanup below
+    if (soap_ssl_accept(ctx) != SOAP_OK) {
+      server->stats.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+      Log().debug("peer {}: TLS handshake failed", conn.peer);
+    } else {
+      ctx->keep_alive = -1;  // HTTP/1.1 keep-alive unless the client or a limit says no
+      while (!server->stopping.load()) {
+        if (!WaitForRequest(limits.idle_timeout)) {
+          break;
+        }
+        request_started = steady_clock::now();
+        content_type.clear();
+        host.clear();
+        const int rc = soap_begin_serve(ctx);  // headers → OnPost/OnGet; SOAP_STOP when done
+        if (rc == SOAP_OK) {
+          // gSOAP parsed a SOAP envelope itself: only happens without HTTP; refuse.
+          break;
+        }
+        if (ctx->error < SOAP_STOP || ctx->keep_alive == 0 || !soap_valid_socket(ctx->socket)) {
+          break;
+        }
+      }
+    }
+    // Close TLS and socket; give the SSL_CTX reference back.
+    ctx->keep_alive = 0;
+    soap_closesock(ctx);
+    if (ctx->ssl != nullptr) {
+      SSL_free(ctx->ssl);
+      ctx->ssl = nullptr;
+    }
+    SSL_CTX_free(ctx->ctx);
+    ctx->ctx = nullptr;
+    soap_destroy(ctx);
+    soap_end(ctx);
+    ctx->socket = SOAP_INVALID_SOCKET;
+  }
+
+  // Keep-alive idle wait: true when request bytes are available.
+  bool WaitForRequest(std::chrono::milliseconds idle) {
+    if (ctx->bufidx < ctx->buflen || (ctx->ssl != nullptr && SSL_pending(ctx->ssl) > 0)) {
+      return true;
+    }
+    if (requests_on_connection == 0) {
+      return true;  // first request: gSOAP's header timeout applies
+    }
+    const auto deadline = steady_clock::now() + idle;
+    while (!server->stopping.load() && !server->draining.load()) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+      if (left.count() <= 0) {
+        return false;
+      }
+      pollfd p{conn.fd, POLLIN, 0};
+      const int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 250)));
+      if (n > 0) {
+        return (p.revents & POLLIN) != 0;
+      }
+      if (n < 0 && errno != EINTR) {
+        return false;
+      }
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+void Server::Impl::CloseConnection(const Connection& c) {
+  {
+    std::lock_guard lock(mu);
+    open_fds.erase(c.fd);
+  }
+  stats.active_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool Server::Impl::PopConnection(bool reject_mode, Connection* out) {
+  std::unique_lock lock(mu);
+  auto& q = reject_mode ? reject_queue : queue;
+  cv.wait(lock, [&] { return stopping.load() || !q.empty(); });
+  if (q.empty()) {
+    return false;
+  }
+  *out = std::move(q.front());
+  q.pop_front();
+  return true;
+}
+
+void Server::Impl::WorkerLoop(bool reject_mode) {
+  soap* ctx = soap_new1(SOAP_IO_KEEPALIVE);
+  Worker w;
+  w.server = this;
+  w.ctx = ctx;
+  w.reject_mode = reject_mode;
+  w.default_parse_header = ctx->fparsehdr;
+  ctx->user = &w;
+  ctx->fparsehdr = &Worker::ParseHeader;
+  ctx->fget = &Worker::OnGet;
+  ctx->bind_flags = SO_REUSEADDR;
+  Connection c;
+  while (PopConnection(reject_mode, &c)) {
+    const int fd = c.fd;
+    w.Serve(std::move(c));
+    CloseConnection(Connection{fd, {}});
+  }
+  ctx->user = nullptr;
+  soap_free(ctx);
+}
+
+void Server::Impl::AcceptLoop() {
+  const auto& limits = config.limits;
+  while (!stopping.load()) {
+    if (draining.load()) {
+      break;
+    }
+    pollfd p{listen_fd, POLLIN, 0};
+    const int n = poll(&p, 1, 200);
+    if (n <= 0) {
+      continue;
+    }
+    sockaddr_storage addr{};
+    socklen_t addr_len = sizeof(addr);
+    const int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&addr), &addr_len, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        Log().error("accept: out of file descriptors; backing off");
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      continue;
+    }
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    stats.connections_accepted.fetch_add(1, std::memory_order_relaxed);
+    Connection c{fd, PeerString(addr)};
+    bool queued = false;
+    {
+      std::lock_guard lock(mu);
+      const int active = stats.active_connections.load();
+      if (active < limits.max_connections &&
+          queue.size() < static_cast<size_t>(limits.queue_size)) {
+        queue.push_back(std::move(c));
+        queued = true;
+      } else if (reject_queue.size() < 16) {
+        stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+        reject_queue.push_back(std::move(c));
+        queued = true;
+      }
+      if (queued) {
+        open_fds.insert(fd);
+        stats.active_connections.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    if (queued) {
+      cv.notify_all();
+    } else {
+      stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);
+      Log().warn("overload: closing connection from {} without an answer", c.peer);
+      close(fd);
+    }
+  }
+}
+
+Server::Server(const config::Config& config, pipeline::Pipeline& pipeline, std::string wsdl)
+    : impl_(std::make_unique<Impl>(config, pipeline, std::move(wsdl))) {}
+
+Server::~Server() {
+  Stop();
+  if (impl_->listen_fd >= 0) {
+    close(impl_->listen_fd);
+  }
+}
+
+Status Server::CheckTls(const config::TlsServerConfig& tls) {
+  auto ctx = BuildServerTlsContext(tls);
+  return ctx.ok() ? Status::Ok() : ctx.status();
+}
+
+Status Server::Start() {
+  soap_ssl_init();
+  auto ctx = BuildServerTlsContext(impl_->config.listen.tls);
+  if (!ctx.ok()) {
+    return ctx.status();
+  }
+  impl_->ssl_ctx = std::move(*ctx);
+
+  const auto& listen = impl_->config.listen;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string port = std::to_string(listen.port);
+  if (const int rc = getaddrinfo(listen.address.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    return {ErrorCode::kGatewayInternal,
+            "listen.address '" + listen.address + "': " + gai_strerror(rc)};
+  }
+  const int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+    const std::string err = std::strerror(errno);
+    freeaddrinfo(res);
+    if (fd >= 0) {
+      close(fd);
+    }
+    return {ErrorCode::kGatewayInternal,
+            "cannot listen on " + listen.address + ":" + port + ": " + err};
+  }
+  freeaddrinfo(res);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  impl_->port = bound.ss_family == AF_INET6
+                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                    : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  impl_->listen_fd = fd;
+  return Status::Ok();
+}
+
+uint16_t Server::bound_port() const { return impl_->port; }
+
+void Server::Run() {
+  std::vector<std::thread> threads;
+  const int workers = std::max(1, impl_->config.limits.workers);
+  threads.reserve(static_cast<size_t>(workers) + 1);
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back([this] { impl_->WorkerLoop(false); });
+  }
+  threads.emplace_back([this] { impl_->WorkerLoop(true); });
+  impl_->AcceptLoop();
+  // Draining or stopping: no new connections; wake idle workers so they can exit once the
+  // queue is empty.
+  {
+    std::lock_guard lock(impl_->mu);
+    for (const auto& c : impl_->reject_queue) {
+      close(c.fd);
+    }
+    impl_->reject_queue.clear();
+  }
+  while (!impl_->stopping.load()) {
+    {
+      std::lock_guard lock(impl_->mu);
+      if (impl_->queue.empty() && impl_->stats.active_connections.load() == 0) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  impl_->stopping = true;
+  impl_->cv.notify_all();
+  for (auto& t : threads) {
+    t.join();
+  }
+  {
+    std::lock_guard lock(impl_->mu);
+    for (const auto& c : impl_->queue) {
+      close(c.fd);
+    }
+    impl_->queue.clear();
+  }
+}
+
+void Server::BeginDrain() {
+  impl_->draining = true;
+  impl_->cv.notify_all();
+}
+
+void Server::Stop() {
+  impl_->draining = true;
+  impl_->stopping = true;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (const int fd : impl_->open_fds) {
+      shutdown(fd, SHUT_RDWR);  // unblocks workers in recv/send; they close the fd
+    }
+  }
+  impl_->cv.notify_all();
+}
+
+const ServerStats& Server::stats() const { return impl_->stats; }
+
+}  // namespace shepgw::frontend

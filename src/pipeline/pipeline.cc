@@ -1,0 +1,253 @@
+#include "shepgw/pipeline/pipeline.h"
+
+#include "shepgw/common/logging.h"
+#include "shepgw/envelope/envelope.h"
+
+namespace shepgw::pipeline {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::steady_clock;
+
+// Everything the access log says about one request, filled as the stages run.
+struct RequestRecord {
+  const HttpRequest* request = nullptr;
+  envelope::RequestInfo info;
+  std::string route;
+  std::string upstream;
+  int attempts = 0;
+  Status outcome;
+  int http_status = 0;
+  size_t bytes_out = 0;
+  int64_t parse_us = -1;
+  int64_t upstream_us = -1;
+  int64_t total_us = 0;
+};
+
+int64_t MicrosSince(steady_clock::time_point start, steady_clock::time_point now) {
+  return duration_cast<microseconds>(now - start).count();
+}
+
+void AppendField(std::string& out, bool json, std::string_view key, std::string_view value) {
+  if (json) {
+    out += ",\"";
+    out += key;
+    out += "\":\"";
+    AppendJsonEscaped(out, value);
+    out += '"';
+  } else {
+    out += ' ';
+    out += key;
+    out += '=';
+    out += value.empty() ? "-" : SanitizeForLog(value, 128);
+  }
+}
+
+void AppendNumber(std::string& out, bool json, std::string_view key, int64_t value) {
+  if (value < 0) {
+    return;  // stage not reached
+  }
+  if (json) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    out += std::to_string(value);
+  } else {
+    out += ' ';
+    out += key;
+    out += '=';
+    out += std::to_string(value);
+  }
+}
+
+void WriteAccessLog(const RequestRecord& r, bool enabled) {
+  if (!enabled) {
+    return;
+  }
+  const bool json = CurrentLogFormat() == LogFormat::kJson;
+  std::string line;
+  line.reserve(384);
+  if (json) {
+    line += "{\"time\":\"";
+    line += FormatXsdDateTime(std::chrono::system_clock::now());
+    line += "\",\"log\":\"access\"";
+  }
+  AppendField(line, json, "peer", r.request->peer);
+  AppendField(line, json, "path", r.request->path);
+  AppendField(line, json, "messageId", r.info.message_id);
+  AppendField(line, json, "serviceId", r.info.service_id);
+  AppendField(line, json, "senderId", r.info.sender_id);
+  AppendField(line, json, "route", r.route);
+  AppendField(line, json, "outcome", r.outcome.token());
+  AppendNumber(line, json, "status", r.http_status);
+  AppendNumber(line, json, "bytes_in", static_cast<int64_t>(r.request->body.size()));
+  AppendNumber(line, json, "bytes_out", static_cast<int64_t>(r.bytes_out));
+  AppendField(line, json, "upstream", r.upstream);
+  AppendNumber(line, json, "attempts", r.attempts);
+  AppendNumber(line, json, "parse_us", r.parse_us);
+  AppendNumber(line, json, "upstream_us", r.upstream_us);
+  AppendNumber(line, json, "total_us", r.total_us);
+  if (!r.outcome.ok()) {
+    AppendField(line, json, "detail", r.outcome.message());
+  }
+  if (json) {
+    line += '}';
+  } else if (line.starts_with(' ')) {
+    line.erase(0, 1);
+  }
+  AccessLog().info("{}", line);
+}
+
+HttpResponse FaultResponse(const Status& status, std::string_view session_id,
+                           const config::Config* config) {
+  const ErrorDescription& d = Describe(status.code());
+  HttpResponse out;
+  out.status = d.http_status;
+  out.body = envelope::RenderFault(status.code(), status.message(), session_id,
+                                   std::chrono::system_clock::now());
+  if (d.retry_after) {
+    out.retry_after_seconds = config != nullptr ? config->limits.retry_after_seconds : 5;
+  }
+  return out;
+}
+
+bool IsXmlContentType(std::string_view ct) {
+  const auto semi = ct.find(';');
+  std::string_view type = ct.substr(0, semi);
+  while (!type.empty() && type.back() == ' ') {
+    type.remove_suffix(1);
+  }
+  return type.ends_with("/xml") || type.ends_with("+xml");
+}
+
+}  // namespace
+
+Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot, const Clock& clock)
+    : clock_(clock), snapshot_(std::move(snapshot)) {}
+
+std::shared_ptr<const Snapshot> Pipeline::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+void Pipeline::Swap(std::shared_ptr<const Snapshot> snapshot) {
+  std::lock_guard lock(mutex_);
+  snapshot_ = std::move(snapshot);
+}
+
+HttpResponse Pipeline::Reject(const HttpRequest& request, const Status& status) {
+  const auto snap = snapshot();
+  RequestRecord record;
+  record.request = &request;
+  record.outcome = status;
+  HttpResponse response = FaultResponse(status, "", snap->config.get());
+  record.http_status = response.status;
+  record.bytes_out = response.body.size();
+  record.total_us = MicrosSince(request.received_at, clock_.Monotonic());
+  WriteAccessLog(record, snap->config->logging.access_log);
+  return response;
+}
+
+HttpResponse Pipeline::Handle(const HttpRequest& request) {
+  const auto snap = snapshot();  // this request's view of the world, even across a reload
+  const config::Config& config = *snap->config;
+  RequestRecord record;
+  record.request = &request;
+  HttpResponse response;
+
+  // The stages, in order; each sets record.outcome on failure.
+  auto run = [&]() {
+    // 1. parse: one hardened libxml2 parse.
+    const auto t0 = clock_.Monotonic();
+    envelope::ParseLimits limits;
+    limits.max_bytes = config.limits.max_body_bytes;
+    limits.max_depth = config.limits.max_xml_depth;
+    envelope::ParseOutcome parsed = envelope::ParseRequest(request.body, limits);
+    record.parse_us = MicrosSince(t0, clock_.Monotonic());
+    record.info = std::move(parsed.info);
+    if (!parsed.status.ok()) {
+      record.outcome = std::move(parsed.status);
+      return;
+    }
+    const envelope::RequestInfo& info = parsed.envelope->info();
+    record.info = info;
+
+    // 2. verify: WS-Security transport signature — arrives with issue #3.
+
+    // 3. route.
+    auto route = snap->routes->Find(info.service_id, info.route_id);
+    if (!route.ok()) {
+      record.outcome = route.status();
+      return;
+    }
+    record.route = (*route)->name;
+
+    // 4. forward: the bytes we parsed and checked, as received.
+    connector::UpstreamRequest up;
+    up.route = *route;
+    up.body = request.body;
+    up.message_id = info.message_id;
+    up.deadline = request.deadline;
+    const auto t1 = clock_.Monotonic();
+    auto answer = snap->connector->Send(up);
+    record.upstream_us = MicrosSince(t1, clock_.Monotonic());
+    if (!answer.ok()) {
+      record.outcome = answer.status();
+      return;
+    }
+    record.upstream = answer->upstream;
+    record.attempts = answer->attempts;
+
+    // 5. check the answer: only a SOAP 1.1 envelope goes back to the client. A SOAP fault
+    // from ShEP is relayed as is (its status and detail are meaningful to the caller).
+    bool is_fault = false;
+    envelope::ParseLimits response_limits = limits;
+    const Status checked = envelope::CheckResponse(answer->body, response_limits, &is_fault);
+    if (!checked.ok() || !IsXmlContentType(answer->content_type)) {
+      const std::string why =
+          !checked.ok() ? checked.ToString() : "Content-Type '" + answer->content_type + "'";
+      if (answer->http_status >= 200 && answer->http_status < 300) {
+        record.outcome = Status(ErrorCode::kUpstreamBadResponse,
+                                "HTTP " + std::to_string(answer->http_status) + " from " +
+                                    answer->upstream + " is not a SOAP envelope (" + why + ")");
+      } else {
+        record.outcome = Status(ErrorCode::kUpstreamHttpError,
+                                "HTTP " + std::to_string(answer->http_status) + " from " +
+                                    answer->upstream + " without a SOAP envelope");
+      }
+      return;
+    }
+    if (!is_fault && (answer->http_status < 200 || answer->http_status >= 300)) {
+      record.outcome =
+          Status(ErrorCode::kUpstreamHttpError,
+                 "HTTP " + std::to_string(answer->http_status) + " from " + answer->upstream);
+      return;
+    }
+    response.status = is_fault ? (answer->http_status >= 400 ? answer->http_status : 500) : 200;
+    response.body = std::move(answer->body);
+  };
+
+  try {
+    run();
+  } catch (const std::exception& e) {
+    record.outcome = Status(ErrorCode::kGatewayInternal, std::string("exception: ") + e.what());
+  } catch (...) {
+    record.outcome = Status(ErrorCode::kGatewayInternal, "unknown exception");
+  }
+
+  if (!record.outcome.ok()) {
+    response = FaultResponse(record.outcome, record.info.session_id, &config);
+    if (Describe(record.outcome.code()).http_status >= 500) {
+      Log().warn("messageId={} serviceId={} failed: {}", SanitizeForLog(record.info.message_id),
+                 SanitizeForLog(record.info.service_id), record.outcome.ToString());
+    }
+  }
+  record.http_status = response.status;
+  record.bytes_out = response.body.size();
+  record.total_us = MicrosSince(request.received_at, clock_.Monotonic());
+  WriteAccessLog(record, config.logging.access_log);
+  return response;
+}
+
+}  // namespace shepgw::pipeline

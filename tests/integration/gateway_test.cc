@@ -1,0 +1,321 @@
+// End to end through the real shepgw binary: real TLS, the real stand-in ShEP upstream.
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <curl/curl.h>
+
+#include "support/gateway_fixture.h"
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace shepgw::testing {
+namespace {
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The errorCode token in a SendMessageFault1_SendMessageFault detail.
+std::string FaultToken(const std::string& body) {
+  const auto b = body.find("<errorCode>");
+  const auto e = body.find("</errorCode>");
+  if (b == std::string::npos || e == std::string::npos) {
+    return {};
+  }
+  return body.substr(b + 11, e - b - 11);
+}
+
+class GatewayTest : public GatewayFixture {};
+
+TEST_F(GatewayTest, SendMessageGoesThroughToTheUpstreamAndBack) {
+  StartGateway();
+  auto client = Client();
+  SendMessageSpec spec;
+  spec.message_id = "a1b2c3d4-0000-4000-8000-000000000001";
+  const auto r = client->Post(Url(), MakeSendMessage(spec));
+  ASSERT_EQ(r.curl_code, 0) << r.error;
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(Contains(r.body, "SendMessageResponse")) << r.body;
+  EXPECT_TRUE(Contains(r.body, "SCSS001")) << r.body;
+  EXPECT_TRUE(Contains(r.body, "<correlationId>" + spec.message_id + "</correlationId>")) << r.body;
+  EXPECT_TRUE(Contains(r.Header("Content-Type"), "text/xml")) << r.headers;
+  // One access-log line naming the message, its outcome and status; never the password.
+  const std::string log = GatewayLog();
+  EXPECT_TRUE(Contains(log, "messageId=" + spec.message_id)) << log;
+  EXPECT_TRUE(Contains(log, "outcome=ok status=200")) << log;
+  EXPECT_FALSE(Contains(log, "secret-pw")) << log;
+}
+
+TEST_F(GatewayTest, BothShepPathsAndApplicationXmlAreAccepted) {
+  StartGateway();
+  auto client = Client();
+  auto r = client->Post(Url("/bip-sync/"), MakeSendMessage({}), "application/xml");
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = client->Post(Url("/bip-sync-wss-gost/?x=1"), MakeSendMessage({}));
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(GatewayTest, KeepAliveServesManyRequestsOnOneConnection) {
+  StartGateway();
+  auto client = Client();
+  for (int i = 0; i < 5; ++i) {
+    const auto r = client->Post(Url(), MakeSendMessage({}));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  EXPECT_EQ(client->connects(), 1);
+}
+
+TEST_F(GatewayTest, MaxRequestsPerConnectionClosesTheConnection) {
+  StartGateway("  max_requests_per_connection: 2\n");
+  auto client = Client();
+  for (int i = 0; i < 4; ++i) {
+    const auto r = client->Post(Url(), MakeSendMessage({}));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  EXPECT_EQ(client->connects(), 2);
+}
+
+TEST_F(GatewayTest, ServesTheWsdl) {
+  StartGateway();
+  auto client = Client();
+  const auto r = client->Get(Url("/bip-sync/?wsdl"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Contains(r.body, "http://bip.bee.kz/SyncChannel/v10/Types"));
+  EXPECT_TRUE(Contains(r.body, "SendMessage"));
+  EXPECT_EQ(client->Get(Url("/nothing-here")).status, 404);
+}
+
+TEST_F(GatewayTest, RefusesTlsBelow12) {
+  StartGateway();
+  HttpsClient old(pki_ + "/ca.pem");
+  old.SetTlsVersion(CURL_SSLVERSION_TLSv1);
+  old.SetMaxTlsVersion(CURL_SSLVERSION_MAX_TLSv1_1);
+  const auto r = old.Post(Url(), MakeSendMessage({}));
+  EXPECT_NE(r.curl_code, 0) << "TLS 1.1 handshake must fail";
+  HttpsClient tls12(pki_ + "/ca.pem");
+  tls12.SetMaxTlsVersion(CURL_SSLVERSION_MAX_TLSv1_2);
+  EXPECT_EQ(tls12.Post(Url(), MakeSendMessage({})).status, 200);
+  HttpsClient tls13(pki_ + "/ca.pem");
+  tls13.SetTlsVersion(CURL_SSLVERSION_TLSv1_3);
+  EXPECT_EQ(tls13.Post(Url(), MakeSendMessage({})).status, 200);
+}
+
+// Each bad input: its documented status and errorCode, a log line with the messageId when
+// one was readable, and the gateway keeps serving.
+struct BadInput {
+  const char* name;
+  std::string body;
+  std::string content_type;
+  std::string path;
+  long status;
+  const char* token;
+  const char* logged_message_id;  // nullptr: no messageId readable
+};
+
+std::vector<BadInput> BadInputs() {
+  SendMessageSpec unknown;
+  unknown.message_id = "bad-0001-unknown-service";
+  unknown.service_id = "NO_SUCH_SERVICE";
+  SendMessageSpec no_service;
+  no_service.message_id = "bad-0002-no-service";
+  no_service.service_id = "";
+  std::string soap12 = MakeSendMessage({});
+  soap12.replace(soap12.find("http://schemas.xmlsoap.org/soap/envelope/"),
+                 std::string("http://schemas.xmlsoap.org/soap/envelope/").size(),
+                 "http://www.w3.org/2003/05/soap-envelope");
+  std::string unknown_op = MakeSendMessage({});
+  unknown_op.replace(unknown_op.find("ns3:SendMessage "), 16, "ns3:GetMessages ");
+  unknown_op.replace(unknown_op.find("</ns3:SendMessage>"), 18, "</ns3:GetMessages>");
+  const std::string good = MakeSendMessage({});
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) {
+    deep += "<a>";
+  }
+  const std::string xxe =
+      "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+      "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "<SOAP-ENV:Body>&e;</SOAP-ENV:Body></SOAP-ENV:Envelope>";
+  std::string laughs = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">";
+  for (int i = 1; i < 10; ++i) {
+    laughs += "<!ENTITY lol" + std::to_string(i) + " \"";
+    for (int k = 0; k < 10; ++k) {
+      laughs += "&lol" + (i == 1 ? std::string() : std::to_string(i - 1)) + ";";
+    }
+    laughs += "\">";
+  }
+  laughs += "]><lolz>&lol9;</lolz>";
+  return {
+      {"malformed", "<SOAP-ENV:Envelope><unclosed>", "text/xml", "/bip-sync/", 400,
+       "envelope.malformed_xml", nullptr},
+      {"truncated", good.substr(0, good.size() / 2), "text/xml", "/bip-sync/", 400,
+       "envelope.malformed_xml", nullptr},
+      {"garbage", std::string("\xff\xfe\x00\x01garbage\x80\x81", 13), "text/xml", "/bip-sync/", 400,
+       "envelope.malformed_xml", nullptr},
+      {"xxe", xxe, "text/xml", "/bip-sync/", 400, "envelope.dtd_forbidden", nullptr},
+      {"billion_laughs", laughs, "text/xml", "/bip-sync/", 400, "envelope.dtd_forbidden", nullptr},
+      {"deep", deep, "text/xml", "/bip-sync/", 400, "envelope.limit_exceeded", nullptr},
+      {"soap12", soap12, "application/soap+xml", "/bip-sync/", 400, "envelope.soap12_not_supported",
+       nullptr},
+      {"unknown_operation", unknown_op, "text/xml", "/bip-sync/", 400, "envelope.unknown_operation",
+       nullptr},
+      {"missing_service", MakeSendMessage(no_service), "text/xml", "/bip-sync/", 400,
+       "envelope.missing_field", "bad-0002-no-service"},
+      {"unknown_service", MakeSendMessage(unknown), "text/xml", "/bip-sync/", 404,
+       "routing.unknown_service", "bad-0001-unknown-service"},
+      {"unknown_path", good, "text/xml", "/other/", 404, "http.unknown_path", nullptr},
+      {"wrong_media_type", good, "application/json", "/bip-sync/", 415,
+       "http.unsupported_media_type", nullptr},
+  };
+}
+
+TEST_F(GatewayTest, EveryBadInputGetsItsDocumentedFaultAndTheGatewayKeepsServing) {
+  StartGateway();
+  for (const auto& bad : BadInputs()) {
+    SCOPED_TRACE(bad.name);
+    auto client = Client();
+    const auto r = client->Post(Url(bad.path), bad.body, bad.content_type);
+    ASSERT_EQ(r.curl_code, 0) << r.error;
+    EXPECT_EQ(r.status, bad.status) << r.body;
+    EXPECT_EQ(FaultToken(r.body), bad.token) << r.body;
+    EXPECT_TRUE(Contains(r.body, "SendMessageFault1_SendMessageFault")) << r.body;
+    EXPECT_FALSE(Contains(r.body, "root:")) << "a file's content leaked into the answer";
+    if (bad.logged_message_id != nullptr) {
+      EXPECT_TRUE(Contains(GatewayLog(), std::string("messageId=") + bad.logged_message_id));
+    }
+    EXPECT_TRUE(Contains(GatewayLog(), std::string("outcome=") + bad.token));
+    // Still serving.
+    const auto ok = client->Post(Url(), MakeSendMessage({}));
+    EXPECT_EQ(ok.status, 200) << ok.body;
+  }
+  EXPECT_FALSE(Contains(GatewayLog(), "root:"));
+}
+
+TEST_F(GatewayTest, BodyOverTheLimitIs413BeforeItIsRead) {
+  StartGateway("  max_body_size: 64KiB\n");
+  auto client = Client();
+  SendMessageSpec big;
+  big.payload = std::string(100 * 1024, 'x');
+  const auto r = client->Post(Url(), MakeSendMessage(big));
+  ASSERT_EQ(r.curl_code, 0) << r.error;
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(FaultToken(r.body), "http.body_too_large");
+  EXPECT_EQ(Client()->Post(Url(), MakeSendMessage({})).status, 200);
+}
+
+TEST_F(GatewayTest, UpstreamFailuresHaveTheirOwnFaults) {
+  // Port 1 on loopback: nothing listens there (connection refused).
+  StartGateway("",
+               "  - service_id: DOWN_SERVICE\n"
+               "    upstreams: [\"http://127.0.0.1:1/bip-sync/\"]\n"
+               "  - service_id: SLOW_SERVICE\n"
+               "    upstreams: [\"http://127.0.0.1:" +
+                   std::to_string(standin_.port()) +
+                   "/bip-sync/\"]\n"
+                   "    timeout: 300ms\n");
+  auto client = Client();
+  struct Case {
+    std::string service;
+    std::string mode;
+    long status;
+    std::string token;
+  };
+  const std::vector<Case> cases = {
+      {"DOWN_SERVICE", "", 502, "upstream.unreachable"},
+      {"SLOW_SERVICE", "delay:2000", 504, "upstream.timeout"},
+      {"GBDFL_UniversalServiceSync", "http500-plain", 502, "upstream.http_error"},
+      {"GBDFL_UniversalServiceSync", "garbage", 502, "upstream.bad_response"},
+      {"GBDFL_UniversalServiceSync", "close", 502, "upstream.bad_response"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.service + " " + c.mode);
+    SendMessageSpec spec;
+    spec.message_id = "upstream-case-" + std::to_string(++n);
+    spec.service_id = c.service;
+    spec.standin_mode = c.mode;
+    const auto r = client->Post(Url(), MakeSendMessage(spec));
+    ASSERT_EQ(r.curl_code, 0) << r.error;
+    EXPECT_EQ(r.status, c.status) << r.body;
+    EXPECT_EQ(FaultToken(r.body), c.token) << r.body;
+    EXPECT_TRUE(Contains(GatewayLog(), "messageId=" + spec.message_id));
+  }
+  // A SOAP fault from ShEP is relayed as is (status 500, its own detail).
+  SendMessageSpec fault;
+  fault.standin_mode = "http500";
+  const auto r = client->Post(Url(), MakeSendMessage(fault));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(FaultToken(r.body), "999") << r.body;
+  EXPECT_EQ(Client()->Post(Url(), MakeSendMessage({})).status, 200);
+}
+
+TEST_F(GatewayTest, OverloadGets503WithRetryAfter) {
+  StartGateway("  max_connections: 2\n  workers: 2\n");
+  // Two idle client connections hold both slots (TCP connect only, no TLS: a worker waits
+  // on each for the handshake).
+  std::vector<int> holders;
+  for (int i = 0; i < 2; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(gateway_.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    holders.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto client = Client();
+  const auto r = client->Post(Url(), MakeSendMessage({}));
+  ASSERT_EQ(r.curl_code, 0) << r.error;
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(FaultToken(r.body), "gateway.overloaded");
+  EXPECT_FALSE(r.Header("Retry-After").empty()) << r.headers;
+  for (const int fd : holders) {
+    close(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(Client()->Post(Url(), MakeSendMessage({})).status, 200);
+}
+
+TEST_F(GatewayTest, SigtermDrainsAndExitsZero) {
+  StartGateway();
+  auto client = Client();
+  ASSERT_EQ(client->Post(Url(), MakeSendMessage({})).status, 200);
+  // A slow request in flight when SIGTERM arrives still gets its answer.
+  SendMessageSpec slow;
+  slow.standin_mode = "delay:700";
+  HttpResult in_flight;
+  std::thread t([&] { in_flight = Client()->Post(Url(), MakeSendMessage(slow)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  gateway_.Signal(SIGTERM);
+  t.join();
+  EXPECT_EQ(in_flight.status, 200) << in_flight.error << in_flight.body;
+  const int status = gateway_.WaitExit(std::chrono::seconds(15));
+  ASSERT_NE(status, -1) << "gateway did not exit after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+TEST_F(GatewayTest, CheckConfigReportsErrorsAndExitCodes) {
+  const std::string good = dir_->path() + "/good.yaml";
+  WriteFile(good, GatewayConfig("", ""));
+  std::string out;
+  EXPECT_EQ(RunCommand({SHEPGW_BIN, "check-config", "--config", good}, &out), 0) << out;
+  const std::string bad = dir_->path() + "/bad.yaml";
+  std::string text = GatewayConfig("  max_bodysize: 10\n", "");
+  text.replace(text.find(pki_ + "/server.key"), (pki_ + "/server.key").size(),
+               pki_ + "/missing.key");
+  WriteFile(bad, text);
+  EXPECT_EQ(RunCommand({SHEPGW_BIN, "check-config", "--config", bad}, &out), 1) << out;
+  EXPECT_TRUE(Contains(out, "limits.max_bodysize")) << out;
+  // A config that parses but whose key file is missing is caught by the deep check.
+  text = GatewayConfig("", "");
+  text.replace(text.find(pki_ + "/server.key"), (pki_ + "/server.key").size(),
+               pki_ + "/missing.key");
+  WriteFile(bad, text);
+  EXPECT_EQ(RunCommand({SHEPGW_BIN, "check-config", "--config", bad}, &out), 1) << out;
+  EXPECT_TRUE(Contains(out, "listen.tls.key")) << out;
+}
+
+}  // namespace
+}  // namespace shepgw::testing

@@ -1,0 +1,192 @@
+// CurlConnector against tiny real HTTP servers on loopback (one thread each, bounded).
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "shepgw/connector/connector.h"
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace shepgw::connector {
+namespace {
+
+// A one-port HTTP server: for each connection it reads one request, then acts per `mode`.
+class TinyServer {
+ public:
+  enum class Mode { kAnswer, kCloseAfterRequest, kSilent };
+  explicit TinyServer(Mode mode, std::string answer = {})
+      : mode_(mode), answer_(std::move(answer)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 8);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~TinyServer() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  int port() const { return port_; }
+  int requests() const { return requests_.load(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/bip-sync/"; }
+
+ private:
+  void Loop() {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!stop_ && std::chrono::steady_clock::now() < until) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) {
+        continue;
+      }
+      const int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) {
+        continue;
+      }
+      std::string request;
+      char buf[4096];
+      while (request.find("</Envelope>") == std::string::npos) {
+        pollfd cp{c, POLLIN, 0};
+        if (poll(&cp, 1, 2000) <= 0) {
+          break;
+        }
+        const ssize_t n = read(c, buf, sizeof(buf));
+        if (n <= 0) {
+          break;
+        }
+        request.append(buf, static_cast<size_t>(n));
+      }
+      ++requests_;
+      if (mode_ == Mode::kAnswer) {
+        const std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " +
+                                 std::to_string(answer_.size()) + "\r\nConnection: close\r\n\r\n" +
+                                 answer_;
+        (void)!write(c, resp.data(), resp.size());
+      } else if (mode_ == Mode::kSilent) {
+        for (int i = 0; i < 40 && !stop_; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
+      close(c);
+    }
+  }
+  Mode mode_;
+  std::string answer_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+// A loopback port with nothing listening.
+std::string RefusingUrl() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);  // bound then closed, never listened: connections are refused
+  return "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+}
+
+const std::string kBody = "<Envelope>x</Envelope>";
+
+class CurlConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(CurlGlobalInit().ok()); }
+  Result<UpstreamResponse> Send(const std::vector<std::string>& upstreams,
+                                std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    route_.upstreams = upstreams;
+    route_.timeout = timeout;
+    UpstreamRequest req;
+    req.route = &route_;
+    req.body = kBody;
+    req.message_id = "m-1";
+    return connector_->Send(req);
+  }
+  routing::Route route_;
+  std::unique_ptr<Connector> connector_ = MakeCurlConnector(config::ConnectorConfig{}, 1 << 20);
+};
+
+TEST_F(CurlConnectorTest, ReturnsTheUpstreamAnswer) {
+  TinyServer up(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+  auto r = Send({up.url()});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->http_status, 200);
+  EXPECT_EQ(r->body, "<Envelope>ok</Envelope>");
+  EXPECT_EQ(r->upstream, up.url());
+  EXPECT_EQ(r->attempts, 1);
+}
+
+TEST_F(CurlConnectorTest, ConnectionRefusedMovesOnToTheNextUpstream) {
+  TinyServer up(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+  auto r = Send({RefusingUrl(), up.url()});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->upstream, up.url());
+  EXPECT_EQ(r->attempts, 2);
+}
+
+TEST_F(CurlConnectorTest, AllRefusedIsUnreachable) {
+  auto r = Send({RefusingUrl(), RefusingUrl()});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUpstreamUnreachable);
+}
+
+// BY-5: a request that reached an upstream is never sent again, even to another upstream.
+TEST_F(CurlConnectorTest, NeverResendsARequestThatReachedAnUpstream) {
+  TinyServer closer(TinyServer::Mode::kCloseAfterRequest);
+  TinyServer second(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+  auto r = Send({closer.url(), second.url()});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUpstreamBadResponse) << r.status().ToString();
+  EXPECT_EQ(closer.requests(), 1);
+  EXPECT_EQ(second.requests(), 0);
+}
+
+TEST_F(CurlConnectorTest, SilentUpstreamTimesOutWithoutRetry) {
+  TinyServer silent(TinyServer::Mode::kSilent);
+  TinyServer second(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+  auto r = Send({silent.url(), second.url()}, std::chrono::milliseconds(300));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUpstreamTimeout) << r.status().ToString();
+  EXPECT_EQ(second.requests(), 0);
+}
+
+TEST_F(CurlConnectorTest, ClientDeadlineCapsTheWait) {
+  TinyServer silent(TinyServer::Mode::kSilent);
+  route_.upstreams = {silent.url()};
+  route_.timeout = std::chrono::seconds(30);
+  UpstreamRequest req;
+  req.route = &route_;
+  req.body = kBody;
+  req.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = connector_->Send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUpstreamTimeout);
+  // Generous bound: the point is "not the route's 30 s".
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST_F(CurlConnectorTest, OversizedAnswerIsABadResponse) {
+  TinyServer up(TinyServer::Mode::kAnswer, std::string(2 << 20, 'x'));
+  auto r = Send({up.url()});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kUpstreamBadResponse);
+}
+
+}  // namespace
+}  // namespace shepgw::connector
