@@ -41,6 +41,26 @@ enum class ErrorCode {
   kGatewayOverloaded,    // connection or queue limits reached
   kGatewayShuttingDown,  // draining after SIGTERM
   kGatewayInternal,      // a bug: logged with details, counted
+  // WS-Security transport signature (wss). HTTP 401, soap:Client.
+  kWssSignatureMissing,      // no wsse:Security / ds:Signature in the Header
+  kWssMalformedSecurity,     // Security header or Signature not of the accepted shape
+  kWssAlgorithmNotAllowed,   // algorithm known but not in the configured allow-list
+  kWssAlgorithmUnsupported,  // algorithm recognised (e.g. Kazakh GOST) but not implemented
+  kWssDigestMismatch,        // the Body's digest does not match the signed DigestValue
+  kWssSignatureInvalid,      // SignatureValue does not verify with the signer's key
+  kWssWrappingDetected,      // the signed element is not the Body the gateway routes
+  kWssSignerUnknown,         // KeyInfo names a certificate the gateway cannot find
+  // Signer certificate (pki). HTTP 401, soap:Client.
+  kPkiCertificateUntrusted,      // no chain to a configured trust anchor
+  kPkiCertificateExpired,        // notAfter in the past
+  kPkiCertificateNotYetValid,    // notBefore in the future
+  kPkiCertificateRevoked,        // listed in a CRL
+  kPkiRevocationUnknown,         // no usable CRL and the policy fails closed
+  kPkiCertificateKeyUsage,       // neither digitalSignature nor nonRepudiation
+  // Authorisation. 401 when the signer is not the sender, 403 when the sender may not call.
+  kAuthSignerNotSender,      // a valid signature, by a certificate not bound to senderId
+  kAuthSenderUnknown,        // senderId is not a registered participant
+  kAuthServiceNotAllowed,    // the participant is not subscribed to serviceId (BY-7)
   kCount_,               // not a code: number of entries
 };
 

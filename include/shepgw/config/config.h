@@ -58,7 +58,46 @@ struct RouteConfig {
   std::string route_id;                // optional; requestInfo/routeId must then match
   std::vector<std::string> upstreams;  // http(s) URLs, tried in order on connect failure
   Millis timeout{30'000};              // total upstream time for one attempt
+  bool verify_response = false;        // verify ShEP's signature on the answer before re-signing
   int line = 0;                        // line in the config file, for messages
+};
+
+// trust: who may sign inbound messages (the national CA and its intermediates).
+struct TrustConfig {
+  std::vector<std::string> anchors;        // PEM files with trust anchors (required with wss)
+  std::vector<std::string> intermediates;  // PEM files with intermediate CA certificates
+  std::vector<std::string> crls;           // CRL files (PEM or DER), re-read in the background
+  Millis crl_refresh{3'600'000};           // how often CRL files are re-read
+  // What a missing or stale (past nextUpdate) CRL means for a certificate of that issuer:
+  // "fail_closed" (reject: pki.revocation_unknown) or "fail_open" (accept, log and count).
+  std::string crl_policy = "fail_closed";
+  bool check_revocation = true;            // false: CRLs are not consulted at all
+};
+
+// gateway_key: the gateway's own transport-signature key (KZ-6: no timestamp).
+struct GatewayKeyConfig {
+  std::string cert_file;                   // PEM certificate (KeyIdentifier in our signatures)
+  std::string key_file;                    // PEM private key (unencrypted; file mode 0600)
+  std::string algorithm = "rsa-sha256";    // rsa-sha256 | ecdsa-sha256 (must match the key)
+};
+
+// participants[]: the external systems allowed in.
+struct ParticipantConfig {
+  std::string sender_id;                   // requestInfo/sender/senderId
+  std::vector<std::string> certificates;   // PEM files of the certificates it signs with
+  std::vector<std::string> fingerprints;   // or SHA-256 fingerprints (hex, ':' optional)
+  std::vector<std::string> services;       // serviceIds it may call; ["*"] = all (BY-7)
+  int line = 0;
+};
+
+// wss: the WS-Security profile.
+struct WssConfig {
+  bool require_signature = true;           // KZ-5: every inbound message is signed
+  // Signature algorithms accepted inbound, by name: rsa-sha256, ecdsa-sha256, rsa-sha384,
+  // rsa-sha512, ecdsa-sha384, ecdsa-sha512, rsa-sha1 (weak: only when listed explicitly).
+  std::vector<std::string> allowed_algorithms = {"rsa-sha256", "ecdsa-sha256"};
+  bool sign_forwarded = true;              // re-sign what goes to the internal ShEP
+  bool sign_responses = true;              // sign what goes back to the client
 };
 
 // connector
@@ -86,6 +125,13 @@ struct Config {
   ConnectorConfig connector;
   LoggingConfig logging;
   std::vector<RouteConfig> routes;
+  // WS-Security (optional section; when absent the gateway neither verifies nor signs, which
+  // check-config reports as a warning — production configs must have it).
+  bool has_wss = false;
+  WssConfig wss;
+  TrustConfig trust;
+  GatewayKeyConfig gateway_key;
+  std::vector<ParticipantConfig> participants;
   std::string source_path;  // the file it was loaded from
 };
 

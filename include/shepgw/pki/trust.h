@@ -1,0 +1,109 @@
+// pki: the trust material of the gateway and the validation of signer certificates.
+//
+// TrustStore holds the configured trust anchors, intermediates and CRLs as an immutable
+// snapshot; CRL files are re-read in the background (config.trust.crl_refresh) and swapped in
+// atomically; a CRL file that fails to load keeps the previous one (logged and counted).
+// Validate() checks chain, validity period, key usage and revocation, and caches the verdict
+// per certificate (SHA-256 fingerprint) because chain building costs ~10x the RSA verify; the
+// cache is dropped whenever CRLs or trust material change.
+//
+// ParticipantStore maps senderIds to the certificates they may sign with and the services
+// they may call, and resolves X509IssuerSerial references (compared as X509_NAMEs, so
+// non-ASCII NCA issuer names match).
+//
+// GatewayKey is the gateway's own certificate and private key.
+//
+// Thread-safety: all const methods may be called concurrently from any thread.
+#pragma once
+
+#include <openssl/types.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shepgw/common/clock.h"
+#include "shepgw/common/status.h"
+#include "shepgw/config/config.h"
+
+namespace shepgw::pki {
+
+// Owning smart pointers for OpenSSL objects.
+struct X509Free {
+  void operator()(X509* x) const;
+};
+struct EvpPkeyFree {
+  void operator()(EVP_PKEY* k) const;
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
+X509Ptr UpRef(X509* cert);  // another owning reference to the same certificate
+
+// Log-friendly facts about a certificate (never secret).
+struct CertificateFacts {
+  std::string subject;      // RFC 2253, UTF-8
+  std::string issuer;       // RFC 2253, UTF-8
+  std::string serial;       // decimal
+  std::string sha256;       // lowercase hex, no separators
+  std::chrono::system_clock::time_point not_after;
+};
+CertificateFacts DescribeCertificate(X509* cert);
+// SHA-256 of the DER encoding, lowercase hex.
+std::string Sha256Fingerprint(X509* cert);
+// Loads every certificate of a PEM file (at least one). Errors name the file.
+Result<std::vector<X509Ptr>> LoadPemCertificates(const std::string& path);
+
+class TrustStore {
+ public:
+  virtual ~TrustStore() = default;
+  // Errors: kPkiCertificateUntrusted, kPkiCertificateExpired, kPkiCertificateNotYetValid,
+  // kPkiCertificateRevoked, kPkiRevocationUnknown, kPkiCertificateKeyUsage; the message names
+  // the subject and serial and, for untrusted, OpenSSL's reason.
+  virtual Status Validate(X509* cert) const = 0;
+  // Re-reads CRL files now (the background refresher calls this). Returns the errors of files
+  // that failed; those keep their previous CRL.
+  virtual Status ReloadCrls() = 0;
+  // Earliest nextUpdate among loaded CRLs (for health), or max() when none.
+  virtual std::chrono::system_clock::time_point EarliestCrlNextUpdate() const = 0;
+  // Counters for metrics.
+  virtual uint64_t cache_hits() const = 0;
+  virtual uint64_t crl_reload_failures() const = 0;
+};
+
+// Loads anchors, intermediates and CRLs (errors name the key and the file). The returned store
+// starts a background CRL refresher thread that stops when the store is destroyed.
+Result<std::shared_ptr<TrustStore>> LoadTrustStore(const config::TrustConfig& config,
+                                                   const Clock& clock);
+
+struct Participant {
+  std::string sender_id;
+  std::vector<std::string> fingerprints;  // sha256 hex of every bound certificate
+  std::vector<std::string> services;      // "*" = all
+  bool MayCall(std::string_view service_id) const;
+};
+
+class ParticipantStore {
+ public:
+  virtual ~ParticipantStore() = default;
+  virtual const Participant* FindBySender(std::string_view sender_id) const = 0;
+  // The registered certificate with this issuer and serial, or null (no ownership passed).
+  virtual X509* FindByIssuerSerial(const X509_NAME* issuer, const ASN1_INTEGER* serial) const = 0;
+  // Is `cert` one of the participant's certificates?
+  virtual bool IsBound(const Participant& participant, X509* cert) const = 0;
+};
+
+Result<std::shared_ptr<ParticipantStore>> LoadParticipants(
+    const std::vector<config::ParticipantConfig>& participants);
+
+struct GatewayKey {
+  X509Ptr cert;
+  EvpPkeyPtr key;
+  std::string algorithm;  // rsa-sha256 | ecdsa-sha256
+};
+// Errors: file unreadable, key does not match the certificate, algorithm does not match the key.
+Result<std::shared_ptr<const GatewayKey>> LoadGatewayKey(const config::GatewayKeyConfig& config);
+
+}  // namespace shepgw::pki
