@@ -7,7 +7,10 @@
 #include <libxml/xmlerror.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "envelope/xml_text.h"
@@ -17,8 +20,14 @@ namespace {
 
 // Libxml2 messages may quote names from the input; keep them short in faults and logs.
 constexpr size_t kMaxDetail = 120;
+// libxml2 2.9 checks an element's attributes (and namespace declarations) for duplicates
+// pairwise: quadratic in their number, *before* any SAX callback could object. 160 000
+// attributes in one 1.6 MB start tag cost 13 s of CPU. Real SOAP elements carry a handful.
+constexpr size_t kMaxAttributesPerElement = 256;
+// Declarations in scope at any point (see OnStartElementNs). Signed ShEP messages use ~10.
+constexpr int kMaxNamespacesInScope = 128;
 
-enum class StopReason { kNone, kDtd, kDepth, kNodes, kEncoding };
+enum class StopReason { kNone, kDtd, kDepth, kNodes, kNamespaces, kEncoding };
 
 // Per-parse state, reached from the SAX callbacks through ctxt->_private.
 struct ParseState {
@@ -26,6 +35,9 @@ struct ParseState {
   size_t max_nodes = 0;
   int depth = 0;
   size_t nodes = 0;
+  // Namespace declarations in scope: the running total and what each open element added.
+  int namespaces_in_scope = 0;
+  std::array<uint16_t, kHardMaxDepth + 2> namespaces_declared{};
   StopReason stop = StopReason::kNone;
   int stop_line = 0;
   std::string encoding;  // the refused encoding, for the message
@@ -132,13 +144,25 @@ void OnStartElementNs(void* ctx, const xmlChar* localname, const xmlChar* prefix
   if (!CountNodes(ctx, 1 + static_cast<size_t>(std::max(nb_attributes, 0)))) {
     return;
   }
+  // Every prefixed name is resolved by a linear walk over the declarations in scope (in
+  // libxml2's parser and again in its tree builder): thousands of them in scope would make
+  // each element cost thousands of steps.
+  state.namespaces_in_scope += nb_namespaces;
+  state.namespaces_declared[static_cast<size_t>(state.depth)] =
+      static_cast<uint16_t>(std::clamp(nb_namespaces, 0, 65535));
+  if (state.namespaces_in_scope > kMaxNamespacesInScope) {
+    Stop(ctx, StopReason::kNamespaces);
+    return;
+  }
   xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes,
                         nb_defaulted, attributes);
 }
 
 void OnEndElementNs(void* ctx, const xmlChar* localname, const xmlChar* prefix,
                     const xmlChar* uri) {
-  --StateOf(ctx).depth;
+  ParseState& state = StateOf(ctx);
+  state.namespaces_in_scope -= state.namespaces_declared[static_cast<size_t>(state.depth)];
+  --state.depth;
   xmlSAX2EndElementNs(ctx, localname, prefix, uri);
 }
 
@@ -215,6 +239,83 @@ std::string AtLine(int line, std::string_view what) {
   return out;
 }
 
+int LineAt(std::string_view bytes, size_t pos) {
+  return 1 + static_cast<int>(std::count(bytes.begin(), bytes.begin() + static_cast<long>(pos),
+                                          '\n'));
+}
+
+// A linear lexical pass over the markup, run before libxml2 sees the input, for the one limit
+// libxml2 cannot be stopped in time for: attributes per start tag (see
+// kMaxAttributesPerElement). It also refuses a DOCTYPE anywhere.
+//
+// It only needs to agree with libxml2 on well-formed input, where it tokenises exactly as XML
+// does ('<' starts markup except inside comments, CDATA sections and PIs; '>' inside a quoted
+// attribute value does not end the tag; '<' never appears in a tag). Anything it cannot
+// tokenise is not well-formed, and is refused here. On input it accepts, every tag libxml2
+// could parse, even while recovering from an error, lies within one of the tags counted here
+// (no tag contains '<', so libxml2 resynchronises on the same '<'). Constructs cut off by the
+// end of input are left to libxml2, which reports them and reads no further.
+Status PreScan(std::string_view bytes) {
+  const char* const data = bytes.data();
+  const size_t n = bytes.size();
+  size_t i = 0;
+  while (i < n) {
+    const void* lt = std::memchr(data + i, '<', n - i);
+    if (lt == nullptr) {
+      return Status::Ok();
+    }
+    const size_t start = static_cast<size_t>(static_cast<const char*>(lt) - data);
+    const std::string_view rest = bytes.substr(start);
+    size_t end = std::string_view::npos;  // index just past the construct
+    if (rest.starts_with("<!--")) {
+      end = bytes.find("-->", start + 4);
+      end = end == std::string_view::npos ? end : end + 3;
+    } else if (rest.starts_with("<![CDATA[")) {
+      end = bytes.find("]]>", start + 9);
+      end = end == std::string_view::npos ? end : end + 3;
+    } else if (rest.starts_with("<?")) {
+      end = bytes.find("?>", start + 2);
+      end = end == std::string_view::npos ? end : end + 2;
+    } else if (rest.starts_with("<!DOCTYPE")) {
+      return {ErrorCode::kEnvelopeDtdForbidden,
+              AtLine(LineAt(bytes, start), "DOCTYPE/DTD declarations are not allowed")};
+    } else if (rest.starts_with("<!")) {
+      return Malformed(AtLine(LineAt(bytes, start),
+                              "'<!' starts neither a comment nor a CDATA section"));
+    } else {
+      // Start or end tag: up to the first '>' outside quotes.
+      size_t equals = 0;
+      char quote = 0;
+      for (size_t j = start + 1; j < n; ++j) {
+        const char c = data[j];
+        if (c == '<') {
+          return Malformed(AtLine(LineAt(bytes, j), "'<' inside a tag or attribute value"));
+        }
+        if (quote != 0) {
+          quote = c == quote ? 0 : quote;
+        } else if (c == '"' || c == '\'') {
+          quote = c;
+        } else if (c == '=') {
+          if (++equals > kMaxAttributesPerElement) {
+            return {ErrorCode::kEnvelopeLimitExceeded,
+                    AtLine(LineAt(bytes, start),
+                           "element with more than " + std::to_string(kMaxAttributesPerElement) +
+                               " attributes")};
+          }
+        } else if (c == '>') {
+          end = j + 1;
+          break;
+        }
+      }
+    }
+    if (end == std::string_view::npos) {
+      return Status::Ok();  // truncated: libxml2 reports it and never reads past the end
+    }
+    i = end;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void XmlDocDeleter::operator()(_xmlDoc* doc) const { xmlFreeDoc(doc); }
@@ -229,6 +330,9 @@ Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* do
   }
   if (bytes.empty()) {
     return Malformed("empty document");
+  }
+  if (Status scan = PreScan(bytes); !scan.ok()) {
+    return scan;
   }
 
   // libxml2 copies the input into its own buffer: its scanner relies on a NUL terminator
@@ -278,6 +382,10 @@ Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* do
       return {ErrorCode::kEnvelopeLimitExceeded,
               AtLine(state.stop_line, "more than " + std::to_string(state.max_nodes) +
                                           " elements, attributes and other nodes")};
+    case StopReason::kNamespaces:
+      return {ErrorCode::kEnvelopeLimitExceeded,
+              AtLine(state.stop_line, "more than " + std::to_string(kMaxNamespacesInScope) +
+                                          " namespace declarations in scope")};
     case StopReason::kEncoding:
       return Malformed("encoding '" + SanitizeDetail(state.encoding, 40) +
                        "' is not supported: send UTF-8");

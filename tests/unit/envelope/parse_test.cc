@@ -228,6 +228,59 @@ TEST(ParseTest, NodeLimit) {
   EXPECT_EQ(CodeOf(msg, limits), ErrorCode::kEnvelopeLimitExceeded);
 }
 
+TEST(ParseTest, TooManyAttributesOnOneElementIsLimitExceeded) {
+  // libxml2 2.9 checks an element's attributes pairwise before any callback runs: 160 000 of
+  // them take seconds. The pre-scan refuses the tag before libxml2 sees it.
+  std::string tag = "<a";
+  for (int i = 0; i < 100'000; ++i) {
+    tag += " a" + std::to_string(i) + "=\"\"";
+  }
+  tag += "/>";
+  std::string msg = Soap(SendMessage());
+  msg.replace(msg.find("payload"), 7, tag);
+  EXPECT_EQ(CodeOf(msg), ErrorCode::kEnvelopeLimitExceeded);
+  // '>' and '=' inside quoted values do not confuse the count; 256 attributes are fine.
+  tag = "<a";
+  for (int i = 0; i < 256; ++i) {
+    tag += " a" + std::to_string(i) + "='x=>y'";
+  }
+  tag += "/>";
+  msg = Soap(SendMessage());
+  msg.replace(msg.find("payload"), 7, tag);
+  EXPECT_EQ(CodeOf(msg), ErrorCode::kOk);
+}
+
+TEST(ParseTest, TooManyNamespacesInScopeIsLimitExceeded) {
+  // Each prefixed name is resolved by a walk over the declarations in scope.
+  std::string nested;
+  for (int d = 0; d < 20; ++d) {
+    nested += "<e";
+    for (int k = 0; k < 10; ++k) {
+      nested += " xmlns:p" + std::to_string(d * 10 + k) + "=\"urn:x\"";
+    }
+    nested += ">";
+  }
+  nested += "<p0:b/>";
+  for (int d = 0; d < 20; ++d) {
+    nested += "</e>";
+  }
+  std::string msg = Soap(SendMessage());
+  msg.replace(msg.find("payload"), 7, nested);
+  EXPECT_EQ(CodeOf(msg), ErrorCode::kEnvelopeLimitExceeded);
+}
+
+TEST(ParseTest, LessThanInsideATagIsMalformed) {
+  EXPECT_EQ(CodeOf("<a b=\"<\"/>"), ErrorCode::kEnvelopeMalformedXml);
+  EXPECT_EQ(CodeOf("<a <b/>"), ErrorCode::kEnvelopeMalformedXml);
+  EXPECT_EQ(CodeOf("<a><!ELEMENT x ANY></a>"), ErrorCode::kEnvelopeMalformedXml);
+  // ...but fine in comments, CDATA and PIs.
+  EXPECT_EQ(CodeOf(Soap("<!-- <x --><?p <y?>" + SendMessage())), ErrorCode::kOk);
+}
+
+TEST(ParseTest, DoctypeAfterTheRootIsForbidden) {
+  EXPECT_EQ(CodeOf(Soap(SendMessage()) + "<!DOCTYPE x>"), ErrorCode::kEnvelopeDtdForbidden);
+}
+
 // --- DTDs and entities ----------------------------------------------------------------------
 
 TEST(ParseTest, PlainDoctypeIsForbidden) {
