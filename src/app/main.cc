@@ -3,6 +3,7 @@
 //   shepgw serve --config FILE         run the gateway (foreground; systemd Type=notify)
 //   shepgw check-config --config FILE  validate everything and list every error; exit 0/1
 //   shepgw version                     version and linked library versions
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -25,7 +26,6 @@
 #include "shepgw/routing/route_table.h"
 #include "shepgw/version.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 namespace shepgw {

@@ -92,8 +92,8 @@ bool IsConnectPhaseError(CURLcode rc) {
 
 class CurlConnector final : public Connector {
  public:
-  CurlConnector(const config::ConnectorConfig& config, uint64_t max_response_bytes)
-      : config_(config), max_response_bytes_(max_response_bytes), pool_(256) {
+  CurlConnector(config::ConnectorConfig config, uint64_t max_response_bytes)
+      : config_(std::move(config)), max_response_bytes_(max_response_bytes), pool_(256) {
     headers_ = curl_slist_append(nullptr, "Content-Type: text/xml; charset=utf-8");
     headers_ = curl_slist_append(headers_, "SOAPAction: \"\"");
     headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip

@@ -51,7 +51,7 @@ std::string PeerString(const sockaddr_storage& addr) {
 
 // gSOAP timeouts: positive = seconds, negative = microseconds.
 int GsoapTimeout(std::chrono::milliseconds ms) {
-  const auto us = ms.count() * 1000;
+  const int64_t us = static_cast<int64_t>(ms.count()) * 1000;
   return us >= 2'000'000'000LL ? static_cast<int>(ms.count() / 1000) : -static_cast<int>(us);
 }
 
@@ -71,8 +71,8 @@ bool MediaTypeAccepted(std::string_view content_type) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(const config::Config& cfg, pipeline::Pipeline& p, std::string w)
-      : config(cfg), pipeline(p), wsdl(std::move(w)) {}
+  Impl(config::Config cfg, pipeline::Pipeline& p, std::string w)
+      : config(std::move(cfg)), pipeline(p), wsdl(std::move(w)) {}
 
   const config::Config config;  // a copy: the listener's settings change only by restart
   pipeline::Pipeline& pipeline;
@@ -254,7 +254,7 @@ struct Worker {
     ctx->send_timeout = ctx->recv_timeout;
     ctx->transfer_timeout =
         GsoapTimeout(reject_mode ? std::chrono::milliseconds(3000) : limits.body_timeout);
-    ctx->recv_maxlength = limits.max_body_bytes + 64 * 1024;  // body + headers
+    ctx->recv_maxlength = limits.max_body_bytes + 64ULL * 1024;  // body + headers
     if (SSL_CTX_up_ref(server->ssl_ctx.get()) != 1) {
       return;
     }
@@ -413,7 +413,7 @@ void Server::Impl::AcceptLoop() {
       cv.notify_all();
     } else {
       stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);
-      Log().warn("overload: closing connection from {} without an answer", c.peer);
+      Log().warn("overload: closing connection from {} without an answer", PeerString(addr));
       close(fd);
     }
   }

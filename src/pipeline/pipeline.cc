@@ -69,9 +69,9 @@ void WriteAccessLog(const RequestRecord& r, bool enabled) {
   std::string line;
   line.reserve(384);
   if (json) {
-    line += "{\"time\":\"";
+    line += R"({"time":")";
     line += FormatXsdDateTime(std::chrono::system_clock::now());
-    line += "\",\"log\":\"access\"";
+    line += R"(","log":"access")";
   }
   AppendField(line, json, "peer", r.request->peer);
   AppendField(line, json, "path", r.request->path);

@@ -21,8 +21,8 @@
 #include "shepgw/common/status.h"
 
 // libxml2 forward declarations (keeps <libxml/tree.h> out of this header's users).
-struct _xmlDoc;
-struct _xmlNode;
+struct _xmlDoc;   // NOLINT(bugprone-reserved-identifier): libxml2's own names
+struct _xmlNode;  // NOLINT(bugprone-reserved-identifier)
 
 namespace shepgw::envelope {
 
@@ -31,7 +31,7 @@ inline constexpr std::string_view kSoap12Ns = "http://www.w3.org/2003/05/soap-en
 inline constexpr std::string_view kSyncTypesNs = "http://bip.bee.kz/SyncChannel/v10/Types";
 
 struct ParseLimits {
-  size_t max_bytes = 16 * 1024 * 1024;
+  size_t max_bytes = size_t{16} * 1024 * 1024;
   int max_depth = 256;  // element nesting; the root is depth 1. Capped at 2048 internally.
   // Elements + attributes + comments + PIs + CDATA sections. Bounds the tree's memory
   // (libxml2 spends ~100-250 bytes per node), which max_bytes alone does not for markup-dense
