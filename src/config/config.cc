@@ -418,8 +418,7 @@ void ParseParticipant(ErrorList& errors, const Field& item, ParticipantConfig& p
     std::string hex;
     if (!ReadString(errors, f, &text)) {
       fingerprints_ok = false;
-    } else if (std::string problem = internal::NormalizeFingerprint(text, &hex);
-               !problem.empty()) {
+    } else if (std::string problem = internal::NormalizeFingerprint(text, &hex); !problem.empty()) {
       errors.Add(f.path, f.line, std::move(problem));
       fingerprints_ok = false;
     } else if (std::find(participant.fingerprints.begin(), participant.fingerprints.end(), hex) !=
@@ -431,8 +430,8 @@ void ParseParticipant(ErrorList& errors, const Field& item, ParticipantConfig& p
     }
   }
   // Only when both lists parsed: an invalid list was reported already and would cascade.
-  const bool lists_valid = (certificates_ok || !certificates.present) &&
-                           (fingerprints_ok || !fingerprints.present);
+  const bool lists_valid =
+      (certificates_ok || !certificates.present) && (fingerprints_ok || !fingerprints.present);
   if (lists_valid && participant.certificates.empty() && participant.fingerprints.empty()) {
     errors.Add(item.path, item.line,
                "needs at least one entry in 'certificates' or 'fingerprints' (the certificates "
@@ -471,8 +470,9 @@ void ParseParticipant(ErrorList& errors, const Field& item, ParticipantConfig& p
 }
 
 void ParseParticipants(ErrorList& errors, const Field& field, Config& config) {
-  constexpr char kNeeded[] = "at least one participant is required when the 'wss' section is "
-                             "present";
+  constexpr char kNeeded[] =
+      "at least one participant is required when the 'wss' section is "
+      "present";
   if (!field.present) {
     if (config.has_wss && !field.under_error) {
       errors.Add(field.path, field.line, kNeeded);

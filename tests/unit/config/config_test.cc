@@ -788,9 +788,9 @@ TEST(ConfigWssTest, Participants) {
   const auto with = [](const std::string& participants) {
     return ErrorsWith(std::string(kWss).substr(0, 126) + participants);
   };
-  EXPECT_EQ(with("participants:\n  - services: [S]\n    fingerprints: [" + std::string(64, 'F') +
-                 "]\n"),
-            (Lines{"16: participants[0].sender_id: required key is missing"}));
+  EXPECT_EQ(
+      with("participants:\n  - services: [S]\n    fingerprints: [" + std::string(64, 'F') + "]\n"),
+      (Lines{"16: participants[0].sender_id: required key is missing"}));
   EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: [/a.pem]\n"),
             (Lines{"16: participants[0].services: required key is missing"}));
   EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: [/a.pem]\n    services: []\n"),
@@ -836,7 +836,8 @@ TEST(ConfigWssTest, Fingerprints) {
   EXPECT_EQ(with(colons), Lines{});
   const auto parsed = Load(std::string(kMinimal) + std::string(kWss).substr(0, 126) +
                            "participants:\n  - sender_id: A\n    services: [S]\n"
-                           "    fingerprints: [\"" + colons + "\", \"" + hex + "\"]\n");
+                           "    fingerprints: [\"" +
+                           colons + "\", \"" + hex + "\"]\n");
   ASSERT_TRUE(parsed.ok()) << ::testing::PrintToString(Errors(parsed));
   std::string ab;
   for (int i = 0; i < 32; ++i) {
@@ -856,13 +857,14 @@ TEST(ConfigWssTest, Fingerprints) {
             (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint "
                    "'AB:CD:': expected 64 hex digits (':' separators allowed), got 4"}));
   // SHA-1 fingerprints (40 digits) are refused: they no longer identify a certificate safely.
-  EXPECT_EQ(with(std::string(40, '0')),
-            (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint '" +
-                   std::string(40, '0') +
-                   "': expected 64 hex digits (':' separators allowed), got 40"}));
+  EXPECT_EQ(
+      with(std::string(40, '0')),
+      (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint '" +
+             std::string(40, '0') + "': expected 64 hex digits (':' separators allowed), got 40"}));
   EXPECT_EQ(ErrorsWith(std::string(kWss).substr(0, 126) +
                        "participants:\n  - sender_id: A\n    services: [S]\n"
-                       "    fingerprints: [\"" + hex + "\", \"" + std::string(64, 'A') + "\"]\n"),
+                       "    fingerprints: [\"" +
+                       hex + "\", \"" + std::string(64, 'A') + "\"]\n"),
             (Lines{"18: participants[0].fingerprints[1]: duplicate fingerprint '" +
                    std::string(64, 'A') + "'"}));
 }
