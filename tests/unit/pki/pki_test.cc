@@ -182,6 +182,33 @@ TEST(TrustStoreTest, EachSignerClassGetsItsCode) {
                        "allows neither digitalSignature nor nonRepudiation"));
 }
 
+TEST(TrustStoreTest, CertificateWithoutKeyUsageIsRefused) {
+  // Issued by the test intermediate like a signer, but without a keyUsage extension.
+  TempDir tmp;
+  WriteFile(tmp.File("ext.cnf"),
+            "basicConstraints=critical,CA:FALSE\nsubjectKeyIdentifier=hash\n"
+            "authorityKeyIdentifier=keyid\n");
+  const std::string cmd = "cd '" + tmp.File("") +
+                          "' && openssl req -newkey rsa:2048 -nodes -keyout noku.key "
+                          "-out noku.csr -subj '/CN=No keyUsage TEST signer/C=KZ' 2>/dev/null && "
+                          "openssl x509 -req -in noku.csr -CA '" +
+                          P("inter.pem") + "' -CAkey '" + P("inter.key") +
+                          "' -set_serial 777 -days 30 -extfile ext.cnf -out noku.pem 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  auto certs = LoadPemCertificates(tmp.File("noku.pem"));
+  ASSERT_TRUE(certs.ok()) << certs.status().message();
+  FakeClock clock(std::chrono::system_clock::now());
+  config::TrustConfig trust = Trust({});
+  trust.check_revocation = false;
+  auto store = MustLoad(trust, clock);
+  ASSERT_NE(store, nullptr);
+  const Status s = store->Validate(certs.value().front().get());
+  EXPECT_EQ(s.code(), ErrorCode::kPkiCertificateKeyUsage) << s.message();
+  EXPECT_EQ(s.message(),
+            "certificate 'C=KZ,CN=No keyUsage TEST signer' (serial 777) has no keyUsage "
+            "extension");
+}
+
 TEST(TrustStoreTest, ChainNeedsTheIntermediateAndEndsAtAnAnchor) {
   FakeClock clock(TestNow());
   config::TrustConfig no_intermediate = Trust({});
