@@ -195,8 +195,8 @@ struct Verdict {
 
 class TrustStoreImpl final : public TrustStore {
  public:
-  TrustStoreImpl(const config::TrustConfig& config, const Clock& clock)
-      : config_(config), clock_(clock) {}
+  TrustStoreImpl(config::TrustConfig config, const Clock& clock)
+      : config_(std::move(config)), clock_(clock) {}
 
   ~TrustStoreImpl() override {
     {
