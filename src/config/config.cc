@@ -50,6 +50,10 @@ constexpr size_t kMaxFileBytes = 4 * kMiB;
 constexpr size_t kMaxRoutes = 10'000;
 constexpr size_t kMaxUpstreams = 16;
 constexpr size_t kMaxPaths = 64;
+constexpr size_t kMaxFiles = 64;  // per list of trust/participant files
+constexpr size_t kMaxParticipants = 10'000;
+constexpr size_t kMaxServices = 10'000;
+constexpr size_t kMaxAlgorithms = 16;
 
 // Reads a string that must be an IP literal: binding to a name would depend on resolver
 // state at start-up and could silently pick another interface.
@@ -205,7 +209,7 @@ void ParseLogging(ErrorList& errors, const Field& field, Config& config) {
   m.Finish();
 }
 
-void ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
+void ParseRoute(ErrorList& errors, const Field& item, bool has_wss, RouteConfig& route) {
   MapReader m(errors, item);
   if (!m.ok()) {
     return;
@@ -237,6 +241,11 @@ void ParseRoute(ErrorList& errors, const Field& item, RouteConfig& route) {
     }
   }
   ReadDuration(errors, m.Get("timeout"), Millis(1), hours(1), &route.timeout);
+  const Field verify = m.Get("verify_response");
+  if (ReadBool(errors, verify, &route.verify_response) && route.verify_response && !has_wss) {
+    // Verifying ShEP's answer needs the trust anchors and algorithms of the wss section.
+    errors.Add(verify.path, verify.line, "requires the 'wss' section");
+  }
   m.Finish();
 }
 
@@ -257,7 +266,7 @@ void ParseRoutes(ErrorList& errors, const Field& field, Config& config) {
   for (const Field& item : items) {
     RouteConfig route;
     route.line = item.line;
-    ParseRoute(errors, item, route);
+    ParseRoute(errors, item, config.has_wss, route);
     if (route.service_id.empty()) {
       continue;  // already reported
     }
@@ -278,16 +287,237 @@ void ParseRoutes(ErrorList& errors, const Field& field, Config& config) {
   }
 }
 
+// A list of file paths (anchors, CRLs, participant certificates): non-empty strings, no
+// duplicates (a file listed twice is an editing mistake). Returns false when absent or invalid.
+bool ReadFileList(ErrorList& errors, const Field& field, std::vector<std::string>* out) {
+  bool ok = false;
+  const std::vector<Field> items = ReadSequence(errors, field, kMaxFiles, &ok);
+  std::vector<std::string> files;
+  for (const Field& item : items) {
+    std::string f;
+    if (!ReadString(errors, item, &f)) {
+      ok = false;
+      continue;
+    }
+    if (std::find(files.begin(), files.end(), f) != files.end()) {
+      errors.Add(item.path, item.line, "duplicate file " + internal::Quote(f));
+      ok = false;
+      continue;
+    }
+    files.push_back(std::move(f));
+  }
+  if (ok) {
+    *out = std::move(files);
+  }
+  return ok;
+}
+
+// The order of the sections table puts wss first, so the sections that depend on it (trust,
+// gateway_key, participants, routes[].verify_response) can check config.has_wss.
+void ParseWss(ErrorList& errors, const Field& field, Config& config) {
+  if (!field.present) {
+    return;
+  }
+  config.has_wss = true;
+  WssConfig& wss = config.wss;
+  MapReader m(errors, field);
+  ReadBool(errors, m.Get("require_signature"), &wss.require_signature);
+  ReadBool(errors, m.Get("sign_forwarded"), &wss.sign_forwarded);
+  ReadBool(errors, m.Get("sign_responses"), &wss.sign_responses);
+  const Field algorithms = m.Get("allowed_algorithms");
+  bool ok = false;
+  const std::vector<Field> items = ReadSequence(errors, algorithms, kMaxAlgorithms, &ok);
+  if (ok && items.empty()) {
+    errors.Add(algorithms.path, algorithms.line, "must list at least one algorithm");
+  }
+  static constexpr std::array<std::string_view, 7> kAlgorithms = {
+      "rsa-sha256",   "rsa-sha384",   "rsa-sha512", "ecdsa-sha256",
+      "ecdsa-sha384", "ecdsa-sha512", "rsa-sha1"};
+  std::vector<std::string> parsed;
+  for (const Field& item : items) {
+    std::string a;
+    if (!ReadEnum(errors, item, kAlgorithms, &a)) {
+      ok = false;
+      continue;
+    }
+    if (std::find(parsed.begin(), parsed.end(), a) != parsed.end()) {
+      errors.Add(item.path, item.line, "duplicate algorithm '" + a + "'");
+      ok = false;
+      continue;
+    }
+    parsed.push_back(std::move(a));
+  }
+  if (ok && !parsed.empty()) {
+    wss.allowed_algorithms = std::move(parsed);
+  }
+  m.Finish();
+}
+
+void ParseTrust(ErrorList& errors, const Field& field, Config& config) {
+  if (!field.present) {
+    if (config.has_wss && !field.under_error) {
+      errors.Add(internal::JoinPath(field.path, "anchors"), field.line,
+                 "required when the 'wss' section is present");
+    }
+    return;
+  }
+  TrustConfig& trust = config.trust;
+  MapReader m(errors, field);
+  // Without anchors nothing could ever validate: required whenever the section is there.
+  const Field anchors = m.Get("anchors");
+  if (Require(errors, anchors) && ReadFileList(errors, anchors, &trust.anchors) &&
+      trust.anchors.empty()) {
+    errors.Add(anchors.path, anchors.line, "must list at least one file");
+  }
+  ReadFileList(errors, m.Get("intermediates"), &trust.intermediates);
+  ReadFileList(errors, m.Get("crls"), &trust.crls);
+  ReadDuration(errors, m.Get("crl_refresh"), minutes(1), hours(24), &trust.crl_refresh);
+  static constexpr std::array<std::string_view, 2> kPolicies = {"fail_closed", "fail_open"};
+  ReadEnum(errors, m.Get("crl_policy"), kPolicies, &trust.crl_policy);
+  ReadBool(errors, m.Get("check_revocation"), &trust.check_revocation);
+  m.Finish();
+}
+
+void ParseGatewayKey(ErrorList& errors, const Field& field, Config& config) {
+  if (!field.present) {
+    if (config.has_wss && (config.wss.sign_forwarded || config.wss.sign_responses) &&
+        !field.under_error) {
+      errors.Add(field.path, field.line,
+                 "required when wss.sign_forwarded or wss.sign_responses is true");
+    }
+    return;
+  }
+  GatewayKeyConfig& key = config.gateway_key;
+  MapReader m(errors, field);
+  if (Field f = m.Get("cert"); Require(errors, f)) {
+    ReadString(errors, f, &key.cert_file);
+  }
+  if (Field f = m.Get("key"); Require(errors, f)) {
+    ReadString(errors, f, &key.key_file);
+  }
+  static constexpr std::array<std::string_view, 2> kAlgorithms = {"rsa-sha256", "ecdsa-sha256"};
+  ReadEnum(errors, m.Get("algorithm"), kAlgorithms, &key.algorithm);
+  m.Finish();
+}
+
+void ParseParticipant(ErrorList& errors, const Field& item, ParticipantConfig& participant) {
+  MapReader m(errors, item);
+  if (!m.ok()) {
+    return;
+  }
+  if (Field f = m.Get("sender_id"); Require(errors, f)) {
+    ReadString(errors, f, &participant.sender_id);
+  }
+  const Field certificates = m.Get("certificates");
+  const bool certificates_ok = ReadFileList(errors, certificates, &participant.certificates);
+
+  const Field fingerprints = m.Get("fingerprints");
+  bool fingerprints_ok = false;
+  for (const Field& f : ReadSequence(errors, fingerprints, kMaxFiles, &fingerprints_ok)) {
+    std::string text;
+    std::string hex;
+    if (!ReadString(errors, f, &text)) {
+      fingerprints_ok = false;
+    } else if (std::string problem = internal::NormalizeFingerprint(text, &hex); !problem.empty()) {
+      errors.Add(f.path, f.line, std::move(problem));
+      fingerprints_ok = false;
+    } else if (std::find(participant.fingerprints.begin(), participant.fingerprints.end(), hex) !=
+               participant.fingerprints.end()) {
+      errors.Add(f.path, f.line, "duplicate fingerprint " + internal::Quote(text));
+      fingerprints_ok = false;
+    } else {
+      participant.fingerprints.push_back(std::move(hex));
+    }
+  }
+  // Only when both lists parsed: an invalid list was reported already and would cascade.
+  const bool lists_valid =
+      (certificates_ok || !certificates.present) && (fingerprints_ok || !fingerprints.present);
+  if (lists_valid && participant.certificates.empty() && participant.fingerprints.empty()) {
+    errors.Add(item.path, item.line,
+               "needs at least one entry in 'certificates' or 'fingerprints' (the certificates "
+               "the participant signs with)");
+  }
+
+  const Field services = m.Get("services");
+  if (Require(errors, services)) {
+    bool ok = false;
+    const std::vector<Field> items = ReadSequence(errors, services, kMaxServices, &ok);
+    if (ok && items.empty()) {
+      errors.Add(services.path, services.line,
+                 "must list at least one serviceId (or \"*\" for every service)");
+    }
+    for (const Field& f : items) {
+      std::string service;
+      if (!ReadString(errors, f, &service)) {
+        continue;
+      }
+      if (std::find(participant.services.begin(), participant.services.end(), service) !=
+          participant.services.end()) {
+        errors.Add(f.path, f.line, "duplicate service " + internal::Quote(service));
+        continue;
+      }
+      participant.services.push_back(std::move(service));
+    }
+    // "*" next to named services means one of them is a mistake; refuse the ambiguity.
+    if (participant.services.size() > 1 &&
+        std::find(participant.services.begin(), participant.services.end(), "*") !=
+            participant.services.end()) {
+      errors.Add(services.path, services.line,
+                 "\"*\" (every service) must be the only entry when present");
+    }
+  }
+  m.Finish();
+}
+
+void ParseParticipants(ErrorList& errors, const Field& field, Config& config) {
+  constexpr char kNeeded[] =
+      "at least one participant is required when the 'wss' section is "
+      "present";
+  if (!field.present) {
+    if (config.has_wss && !field.under_error) {
+      errors.Add(field.path, field.line, kNeeded);
+    }
+    return;
+  }
+  bool ok = false;
+  const std::vector<Field> items = ReadSequence(errors, field, kMaxParticipants, &ok);
+  if (ok && items.empty() && config.has_wss) {
+    errors.Add(field.path, field.line, kNeeded);
+  }
+  std::map<std::string, int> seen;  // sender_id → line of its first definition
+  for (const Field& item : items) {
+    ParticipantConfig participant;
+    participant.line = item.line;
+    ParseParticipant(errors, item, participant);
+    if (participant.sender_id.empty()) {
+      continue;  // already reported
+    }
+    const auto [it, inserted] = seen.emplace(participant.sender_id, item.line);
+    if (!inserted) {
+      errors.Add(item.path, item.line,
+                 "duplicate sender_id " + internal::Quote(participant.sender_id) +
+                     ": already defined at line " + std::to_string(it->second));
+      continue;
+    }
+    config.participants.push_back(std::move(participant));
+  }
+}
+
 // The top-level sections. To add one: write ParseX(errors, field, config) and add a row.
 struct Section {
   std::string_view key;
   void (*parse)(ErrorList& errors, const Field& field, Config& config);
 };
-constexpr std::array<Section, 5> kSections = {{
+// Order matters only where a section reads what an earlier one set (has_wss).
+constexpr std::array<Section, 9> kSections = {{
     {"listen", ParseListen},
     {"limits", ParseLimits},
     {"connector", ParseConnector},
     {"logging", ParseLogging},
+    {"wss", ParseWss},
+    {"trust", ParseTrust},
+    {"gateway_key", ParseGatewayKey},
+    {"participants", ParseParticipants},
     {"routes", ParseRoutes},
 }};
 

@@ -169,6 +169,36 @@ bool IsIpLiteral(std::string_view text) {
          inet_pton(AF_INET6, s.c_str(), buf.data()) == 1;
 }
 
+std::string NormalizeFingerprint(std::string_view text, std::string* out) {
+  constexpr size_t kHexDigits = 64;  // SHA-256
+  const auto invalid = [&](std::string_view why) {
+    return "invalid SHA-256 fingerprint " + Quote(text) + ": " + std::string(why);
+  };
+  std::string hex;
+  hex.reserve(kHexDigits);
+  const bool separated = text.find(':') != std::string_view::npos;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    // Separated form: a ':' after every pair and nowhere else.
+    if (separated && (i % 3 == 2) != (c == ':')) {
+      return invalid("expected ':' between every two hex digits");
+    }
+    if (c == ':') {
+      continue;
+    }
+    if (!IsHex(c)) {
+      return invalid("expected 64 hex digits (':' separators allowed)");
+    }
+    hex += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+  }
+  if (hex.size() != kHexDigits || (separated && text.size() != kHexDigits / 2 * 3 - 1)) {
+    return invalid("expected 64 hex digits (':' separators allowed), got " +
+                   std::to_string(hex.size()));
+  }
+  *out = std::move(hex);
+  return "";
+}
+
 std::string ValidateUpstreamUrl(std::string_view url) {
   for (char c : url) {
     const auto u = static_cast<unsigned char>(c);

@@ -27,6 +27,9 @@ std::string ParseInteger(std::string_view text, int64_t* out);
 std::string ValidateUpstreamUrl(std::string_view url);
 // IPv4 or IPv6 literal (no brackets, no zone id).
 bool IsIpLiteral(std::string_view text);
+// A SHA-256 certificate fingerprint: 64 hex digits, either plain or as 32 ':'-separated pairs
+// (the way `openssl x509 -fingerprint` prints it), any case. *out gets 64 lowercase hex digits.
+std::string NormalizeFingerprint(std::string_view text, std::string* out);
 
 // A value or key as it may be echoed in an error message: control characters escaped as
 // \xNN (the message goes to a terminal or a log line) and cut after 80 bytes (a pasted

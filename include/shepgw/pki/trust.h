@@ -16,14 +16,14 @@
 // Thread-safety: all const methods may be called concurrently from any thread.
 #pragma once
 
-#include <openssl/types.h>
-
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <openssl/types.h>
 
 #include "shepgw/common/clock.h"
 #include "shepgw/common/status.h"
@@ -44,10 +44,10 @@ X509Ptr UpRef(X509* cert);  // another owning reference to the same certificate
 
 // Log-friendly facts about a certificate (never secret).
 struct CertificateFacts {
-  std::string subject;      // RFC 2253, UTF-8
-  std::string issuer;       // RFC 2253, UTF-8
-  std::string serial;       // decimal
-  std::string sha256;       // lowercase hex, no separators
+  std::string subject;  // RFC 2253, UTF-8
+  std::string issuer;   // RFC 2253, UTF-8
+  std::string serial;   // decimal
+  std::string sha256;   // lowercase hex, no separators
   std::chrono::system_clock::time_point not_after;
 };
 CertificateFacts DescribeCertificate(X509* cert);
@@ -71,10 +71,14 @@ class TrustStore {
   // Counters for metrics.
   virtual uint64_t cache_hits() const = 0;
   virtual uint64_t crl_reload_failures() const = 0;
+  // Validations that passed only because crl_policy is fail_open (no current CRL for an issuer
+  // in the chain); cache hits count too. Not pure so test doubles need not implement it.
+  virtual uint64_t revocation_unknown_accepted() const { return 0; }
 };
 
 // Loads anchors, intermediates and CRLs (errors name the key and the file). The returned store
-// starts a background CRL refresher thread that stops when the store is destroyed.
+// starts a background CRL refresher thread (when there are CRLs to check) that stops when the
+// store is destroyed. `clock` is the time validation uses and must outlive the store.
 Result<std::shared_ptr<TrustStore>> LoadTrustStore(const config::TrustConfig& config,
                                                    const Clock& clock);
 

@@ -216,7 +216,10 @@ TEST(ConfigTest, UnknownKeysSuggestTheClosestKnownKey) {
   // Transposition counts as one edit.
   EXPECT_EQ(ErrorsWith("logging:\n  levle: info\n"),
             (Lines{"9: logging.levle: unknown key 'levle' (did you mean 'level'?)"}));
-  EXPECT_EQ(ErrorsWith("trust:\n  ca: /x\n"), (Lines{"8: trust: unknown key 'trust'"}));
+  EXPECT_EQ(ErrorsWith("maintenance:\n  at: 1h\n"),
+            (Lines{"8: maintenance: unknown key 'maintenance'"}));
+  EXPECT_EQ(ErrorsWith("trust:\n  ca: /x\n"),
+            (Lines{"8: trust.anchors: required key is missing", "9: trust.ca: unknown key 'ca'"}));
   EXPECT_EQ(Errors(Load(R"(listen:
   tls: {cert: /c, key: /k, cetr: /x}
 routes:
@@ -593,6 +596,286 @@ TEST(ConfigTest, EmptyConfigIsAnError) {
   for (const std::string yaml : {"", "\n\n", "# only a comment\n", "~\n", "---\n"}) {
     EXPECT_EQ(Errors(Load(yaml)), (Lines{"the configuration is empty"})) << yaml;
   }
+}
+
+// A valid WS-Security block; appended to kMinimal it occupies lines 8-18.
+constexpr char kWss[] = R"(wss:
+  allowed_algorithms: [rsa-sha256]
+trust:
+  anchors: [/pki/root.pem]
+gateway_key:
+  cert: /pki/gw.pem
+  key: /pki/gw.key
+participants:
+  - sender_id: IS1
+    certificates: [/pki/is1.pem]
+    services: ["*"]
+)";
+
+TEST(ConfigWssTest, AbsentWssSectionLeavesDefaults) {
+  const auto result = Load(kMinimal);
+  ASSERT_TRUE(result.ok());
+  const Config& c = *result.config;
+  EXPECT_FALSE(c.has_wss);
+  EXPECT_TRUE(c.wss.require_signature);
+  EXPECT_EQ(c.wss.allowed_algorithms, (Lines{"rsa-sha256", "ecdsa-sha256"}));
+  EXPECT_TRUE(c.wss.sign_forwarded);
+  EXPECT_TRUE(c.wss.sign_responses);
+  EXPECT_TRUE(c.trust.anchors.empty());
+  EXPECT_EQ(c.trust.crl_refresh, hours(1));
+  EXPECT_EQ(c.trust.crl_policy, "fail_closed");
+  EXPECT_TRUE(c.trust.check_revocation);
+  EXPECT_EQ(c.gateway_key.algorithm, "rsa-sha256");
+  EXPECT_TRUE(c.participants.empty());
+  EXPECT_FALSE(c.routes[0].verify_response);
+}
+
+TEST(ConfigWssTest, FullWssConfigParsesIntoExactValues) {
+  const auto result = Load(std::string(kMinimal) + R"(    verify_response: true
+wss:
+  require_signature: false
+  allowed_algorithms: [ecdsa-sha384, rsa-sha1]
+  sign_forwarded: false
+  sign_responses: true
+trust:
+  anchors: [/pki/root.pem, /pki/root2.pem]
+  intermediates: [/pki/inter.pem]
+  crls: [/pki/root.crl, /pki/inter.crl]
+  crl_refresh: 15m
+  crl_policy: fail_open
+  check_revocation: false
+gateway_key:
+  cert: /pki/gw.pem
+  key: /pki/gw.key
+  algorithm: ecdsa-sha256
+participants:
+  - sender_id: IS1
+    certificates: [/pki/is1.pem, /pki/is1-new.pem]
+    fingerprints:
+      - "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
+    services: [SVC_A, SVC_B]
+  - sender_id: IS2
+    fingerprints: [0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789ABCDEF]
+    services: ["*"]
+)");
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(Errors(result));
+  const Config& c = *result.config;
+  EXPECT_TRUE(c.routes[0].verify_response);
+  EXPECT_TRUE(c.has_wss);
+  EXPECT_FALSE(c.wss.require_signature);
+  EXPECT_EQ(c.wss.allowed_algorithms, (Lines{"ecdsa-sha384", "rsa-sha1"}));
+  EXPECT_FALSE(c.wss.sign_forwarded);
+  EXPECT_TRUE(c.wss.sign_responses);
+  EXPECT_EQ(c.trust.anchors, (Lines{"/pki/root.pem", "/pki/root2.pem"}));
+  EXPECT_EQ(c.trust.intermediates, (Lines{"/pki/inter.pem"}));
+  EXPECT_EQ(c.trust.crls, (Lines{"/pki/root.crl", "/pki/inter.crl"}));
+  EXPECT_EQ(c.trust.crl_refresh, minutes(15));
+  EXPECT_EQ(c.trust.crl_policy, "fail_open");
+  EXPECT_FALSE(c.trust.check_revocation);
+  EXPECT_EQ(c.gateway_key.cert_file, "/pki/gw.pem");
+  EXPECT_EQ(c.gateway_key.key_file, "/pki/gw.key");
+  EXPECT_EQ(c.gateway_key.algorithm, "ecdsa-sha256");
+  ASSERT_EQ(c.participants.size(), 2u);
+  EXPECT_EQ(c.participants[0].sender_id, "IS1");
+  EXPECT_EQ(c.participants[0].line, 26);
+  EXPECT_EQ(c.participants[0].certificates, (Lines{"/pki/is1.pem", "/pki/is1-new.pem"}));
+  EXPECT_EQ(c.participants[0].fingerprints,
+            Lines{"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"});
+  EXPECT_EQ(c.participants[0].services, (Lines{"SVC_A", "SVC_B"}));
+  EXPECT_EQ(c.participants[1].sender_id, "IS2");
+  EXPECT_TRUE(c.participants[1].certificates.empty());
+  EXPECT_EQ(c.participants[1].fingerprints,
+            Lines{"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"});
+  EXPECT_EQ(c.participants[1].services, Lines{"*"});
+}
+
+TEST(ConfigWssTest, MinimalWssBlockIsValid) {
+  const auto result = Load(std::string(kMinimal) + kWss);
+  ASSERT_TRUE(result.ok()) << ::testing::PrintToString(Errors(result));
+  EXPECT_TRUE(result.config->has_wss);
+  // An empty wss section (every key commented out) is present, with defaults.
+  const auto empty = Load(std::string(kMinimal) + "wss:\n" + (kWss + 40));
+  ASSERT_TRUE(empty.ok()) << ::testing::PrintToString(Errors(empty));
+  EXPECT_TRUE(empty.config->has_wss);
+  EXPECT_EQ(empty.config->wss.allowed_algorithms, (Lines{"rsa-sha256", "ecdsa-sha256"}));
+}
+
+TEST(ConfigWssTest, WssRequiresTrustGatewayKeyAndParticipants) {
+  EXPECT_EQ(ErrorsWith("wss: {}\n"),
+            (Lines{"trust.anchors: required when the 'wss' section is present",
+                   "gateway_key: required when wss.sign_forwarded or wss.sign_responses is true",
+                   "participants: at least one participant is required when the 'wss' section "
+                   "is present"}));
+  // No signing: no gateway key needed.
+  EXPECT_EQ(ErrorsWith("wss: {sign_forwarded: false, sign_responses: false}\n"
+                       "trust: {anchors: [/r.pem]}\n"
+                       "participants: [{sender_id: A, fingerprints: [" +
+                       std::string(64, 'a') + "], services: [S]}]\n"),
+            Lines{});
+  EXPECT_EQ(ErrorsWith("wss: {sign_forwarded: false}\ntrust: {anchors: [/r.pem]}\n"
+                       "participants: []\n"),
+            (Lines{"10: participants: at least one participant is required when the 'wss' "
+                   "section is present",
+                   "gateway_key: required when wss.sign_forwarded or wss.sign_responses is "
+                   "true"}));
+  // Without wss the other sections may be prepared in advance.
+  EXPECT_EQ(ErrorsWith("trust: {anchors: [/r.pem]}\nparticipants: []\n"), Lines{});
+}
+
+TEST(ConfigWssTest, AllowedAlgorithms) {
+  const auto with = [](const std::string& list) {
+    return ErrorsWith("wss:\n  allowed_algorithms: " + list + "\n" + (kWss + 40));
+  };
+  EXPECT_EQ(with("[rsa-sha256, ecdsa-sha512, rsa-sha1]"), Lines{});
+  EXPECT_EQ(with("[]"), (Lines{"9: wss.allowed_algorithms: must list at least one algorithm"}));
+  EXPECT_EQ(with("[rsa-sha256, gost34310]"),
+            (Lines{"9: wss.allowed_algorithms[1]: must be one of rsa-sha256, rsa-sha384, "
+                   "rsa-sha512, ecdsa-sha256, ecdsa-sha384, ecdsa-sha512, rsa-sha1, got "
+                   "'gost34310'"}));
+  EXPECT_EQ(with("[rsa-sha256, rsa-sha256]"),
+            (Lines{"9: wss.allowed_algorithms[1]: duplicate algorithm 'rsa-sha256'"}));
+  EXPECT_EQ(with("rsa-sha256"),
+            (Lines{"9: wss.allowed_algorithms: expected a sequence, got 'rsa-sha256'"}));
+  EXPECT_EQ(ErrorsWith("wss:\n  require_signature: maybe\n  sign_forwarded: 1\n" +
+                       std::string(kWss + 40)),
+            (Lines{"9: wss.require_signature: expected true or false, got 'maybe'",
+                   "10: wss.sign_forwarded: expected true or false, got '1'"}));
+}
+
+TEST(ConfigWssTest, TrustKeys) {
+  // kWss with its trust section replaced; trust starts on line 10.
+  const auto with = [](const std::string& trust) {
+    return ErrorsWith(std::string(kWss).substr(0, 40) + trust + (kWss + 74));
+  };
+  EXPECT_EQ(with("trust:\n  anchors: [/r.pem]\n"), Lines{});
+  EXPECT_EQ(with("trust:\n  crls: [/a.crl]\n"),
+            (Lines{"10: trust.anchors: required key is missing"}));
+  EXPECT_EQ(with("trust:\n  anchors: []\n"),
+            (Lines{"11: trust.anchors: must list at least one file"}));
+  EXPECT_EQ(with("trust:\n  anchors: [/r.pem, \"\"]\n"),
+            (Lines{"11: trust.anchors[1]: must not be empty (remove the key to use the "
+                   "default)"}));
+  EXPECT_EQ(with("trust:\n  anchors: [/r.pem]\n  crls:\n    - /a.crl\n    - /a.crl\n"),
+            (Lines{"14: trust.crls[1]: duplicate file '/a.crl'"}));
+  EXPECT_EQ(with("trust:\n  anchors: [/r.pem]\n  intermediates: /i.pem\n"),
+            (Lines{"12: trust.intermediates: expected a sequence, got '/i.pem'"}));
+  EXPECT_EQ(with("trust:\n  anchors: [/r.pem]\n  crl_refresh: 30s\n  crl_policy: open\n"
+                 "  check_revocation: no\n"),
+            (Lines{"12: trust.crl_refresh: must be between 1m and 24h, got 30s",
+                   "13: trust.crl_policy: must be one of fail_closed, fail_open, got 'open'",
+                   "14: trust.check_revocation: expected true or false, got 'no'"}));
+  EXPECT_EQ(with("trust:\n  anchors: [/r.pem]\n  crl_refresh: 25h\n"),
+            (Lines{"12: trust.crl_refresh: must be between 1m and 24h, got 25h"}));
+  EXPECT_EQ(with("trust:\n  anchors: [/r.pem]\n  crl: [/a.crl]\n"),
+            (Lines{"12: trust.crl: unknown key 'crl' (did you mean 'crls'?)"}));
+}
+
+TEST(ConfigWssTest, GatewayKeyKeys) {
+  // kWss with its gateway_key section replaced; gateway_key starts on line 12.
+  const auto with = [](const std::string& key) {
+    return ErrorsWith(std::string(kWss).substr(0, 74) + key + (kWss + 126));
+  };
+  EXPECT_EQ(with("gateway_key:\n  cert: /c\n  key: /k\n  algorithm: rsa-sha256\n"), Lines{});
+  EXPECT_EQ(with("gateway_key:\n  algorithm: rsa-sha512\n"),
+            (Lines{"12: gateway_key.cert: required key is missing",
+                   "12: gateway_key.key: required key is missing",
+                   "13: gateway_key.algorithm: must be one of rsa-sha256, ecdsa-sha256, got "
+                   "'rsa-sha512'"}));
+}
+
+TEST(ConfigWssTest, Participants) {
+  // kWss with its participants replaced; participants starts on line 15.
+  const auto with = [](const std::string& participants) {
+    return ErrorsWith(std::string(kWss).substr(0, 126) + participants);
+  };
+  EXPECT_EQ(
+      with("participants:\n  - services: [S]\n    fingerprints: [" + std::string(64, 'F') + "]\n"),
+      (Lines{"16: participants[0].sender_id: required key is missing"}));
+  EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: [/a.pem]\n"),
+            (Lines{"16: participants[0].services: required key is missing"}));
+  EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: [/a.pem]\n    services: []\n"),
+            (Lines{"18: participants[0].services: must list at least one serviceId (or \"*\" "
+                   "for every service)"}));
+  EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: [/a.pem]\n"
+                 "    services: [S, \"*\", S]\n"),
+            (Lines{"18: participants[0].services[2]: duplicate service 'S'",
+                   "18: participants[0].services: \"*\" (every service) must be the only entry "
+                   "when present"}));
+  EXPECT_EQ(with("participants:\n  - sender_id: A\n    services: [S]\n"),
+            (Lines{"16: participants[0]: needs at least one entry in 'certificates' or "
+                   "'fingerprints' (the certificates the participant signs with)"}));
+  EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: []\n    fingerprints: []\n"
+                 "    services: [S]\n"),
+            (Lines{"16: participants[0]: needs at least one entry in 'certificates' or "
+                   "'fingerprints' (the certificates the participant signs with)"}));
+  EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: [/a.pem]\n    services: [S]\n"
+                 "  - sender_id: B\n    certificates: [/b.pem]\n    services: [S]\n"
+                 "  - sender_id: A\n    certificates: [/c.pem]\n    services: [S]\n"),
+            (Lines{"22: participants[2]: duplicate sender_id 'A': already defined at line 16"}));
+  EXPECT_EQ(with("participants:\n  - sender_id: A\n    certificates: [/a.pem, /a.pem]\n"
+                 "    services: [S]\n    sevices: [T]\n"),
+            (Lines{"17: participants[0].certificates[1]: duplicate file '/a.pem'",
+                   "19: participants[0].sevices: unknown key 'sevices' (did you mean "
+                   "'services'?)"}));
+  EXPECT_EQ(with("participants:\n  sender_id: A\n"),
+            (Lines{"15: participants: expected a sequence, got a mapping"}));
+}
+
+TEST(ConfigWssTest, Fingerprints) {
+  const std::string hex(64, 'a');
+  std::string colons;
+  for (int i = 0; i < 32; ++i) {
+    colons += (i == 0 ? "" : ":") + std::string("Ab");
+  }
+  const auto with = [](const std::string& fingerprint) {
+    return ErrorsWith(std::string(kWss).substr(0, 126) +
+                      "participants:\n  - sender_id: A\n    services: [S]\n    fingerprints: [\"" +
+                      fingerprint + "\"]\n");
+  };
+  EXPECT_EQ(with(hex), Lines{});
+  EXPECT_EQ(with(colons), Lines{});
+  const auto parsed = Load(std::string(kMinimal) + std::string(kWss).substr(0, 126) +
+                           "participants:\n  - sender_id: A\n    services: [S]\n"
+                           "    fingerprints: [\"" +
+                           colons + "\", \"" + hex + "\"]\n");
+  ASSERT_TRUE(parsed.ok()) << ::testing::PrintToString(Errors(parsed));
+  std::string ab;
+  for (int i = 0; i < 32; ++i) {
+    ab += "ab";
+  }
+  EXPECT_EQ(parsed.config->participants[0].fingerprints, (Lines{ab, hex}));
+  EXPECT_EQ(with(hex.substr(2)),
+            (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint '" +
+                   hex.substr(2) + "': expected 64 hex digits (':' separators allowed), got 62"}));
+  EXPECT_EQ(with(hex.substr(1) + "g"),
+            (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint '" +
+                   hex.substr(1) + "g': expected 64 hex digits (':' separators allowed)"}));
+  EXPECT_EQ(with("AB:CD:E:F"),
+            (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint "
+                   "'AB:CD:E:F': expected ':' between every two hex digits"}));
+  EXPECT_EQ(with("AB:CD:"),
+            (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint "
+                   "'AB:CD:': expected 64 hex digits (':' separators allowed), got 4"}));
+  // SHA-1 fingerprints (40 digits) are refused: they no longer identify a certificate safely.
+  EXPECT_EQ(
+      with(std::string(40, '0')),
+      (Lines{"18: participants[0].fingerprints[0]: invalid SHA-256 fingerprint '" +
+             std::string(40, '0') + "': expected 64 hex digits (':' separators allowed), got 40"}));
+  EXPECT_EQ(ErrorsWith(std::string(kWss).substr(0, 126) +
+                       "participants:\n  - sender_id: A\n    services: [S]\n"
+                       "    fingerprints: [\"" +
+                       hex + "\", \"" + std::string(64, 'A') + "\"]\n"),
+            (Lines{"18: participants[0].fingerprints[1]: duplicate fingerprint '" +
+                   std::string(64, 'A') + "'"}));
+}
+
+TEST(ConfigWssTest, VerifyResponseNeedsWss) {
+  EXPECT_EQ(Errors(Load(std::string(kMinimal) + "    verify_response: true\n")),
+            (Lines{"8: routes[0].verify_response: requires the 'wss' section"}));
+  EXPECT_EQ(Errors(Load(std::string(kMinimal) + "    verify_response: false\n")), Lines{});
+  EXPECT_EQ(Errors(Load(std::string(kMinimal) + "    verify_response: 1\n")),
+            (Lines{"8: routes[0].verify_response: expected true or false, got '1'"}));
+  EXPECT_EQ(Errors(Load(std::string(kMinimal) + "    verify_response: true\n" + kWss)), Lines{});
 }
 
 class ConfigFileTest : public ::testing::Test {
