@@ -3,10 +3,14 @@
 // is only asked to check one digest and one signature value with a key we chose.
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <xmlsec/openssl/crypto.h>
 #include <xmlsec/xmldsig.h>
 
 #include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 
 #include "shepgw/wss/wss.h"
 #include "wss/internal.h"
@@ -195,22 +199,71 @@ Status CheckAlgorithms(const VerifyPolicy& policy, const SignatureParts& parts,
   return Status::Ok();
 }
 
-Result<pki::X509Ptr> DecodeCertificate(const xmlNode* holder, std::string_view what) {
+// Decoded certificates by DER bytes. d2i_X509 with OpenSSL 3.0 costs more than the whole
+// signature check (provider lookups for the public key, lock-heavy across threads), and the
+// same few certificates arrive again and again. Content-addressed, so sharing it across
+// Verifier instances is safe; bounded (cleared when full: a flood of distinct certificates
+// costs decode time, never memory).
+struct DecodedCertificate {
+  pki::X509Ptr cert;
+  pki::CertificateFacts facts;  // printing names and hashing costs too: done once
+};
+using DecodedPtr = std::shared_ptr<const DecodedCertificate>;
+
+class CertificateCache {
+ public:
+  DecodedPtr Get(const std::string& der) {
+    {
+      std::shared_lock lock(mutex_);
+      const auto it = by_der_.find(der);
+      if (it != by_der_.end()) {
+        return it->second;
+      }
+    }
+    pki::X509Ptr cert = CertificateFromDer(der);
+    if (cert == nullptr) {
+      return nullptr;
+    }
+    // Computes the cached extension data now, so later concurrent users only read it.
+    X509_check_purpose(cert.get(), -1, 0);
+    auto decoded = std::make_shared<DecodedCertificate>();
+    decoded->facts = DescribeCert(cert.get());
+    decoded->cert = std::move(cert);
+    std::unique_lock lock(mutex_);
+    if (by_der_.size() >= kMaxEntries) {
+      by_der_.clear();
+    }
+    by_der_.emplace(der, decoded);
+    return decoded;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 4096;
+  std::shared_mutex mutex_;
+  std::unordered_map<std::string, DecodedPtr> by_der_;
+};
+
+CertificateCache& Certificates() {
+  static auto* cache = new CertificateCache();  // never destroyed: used until exit
+  return *cache;
+}
+
+Result<DecodedPtr> DecodeCertificate(const xmlNode* holder, std::string_view what) {
   const std::optional<std::string> der = Base64Decode(TextContent(holder), kMaxCertificateBytes);
   if (!der) {
     return Malformed(std::string(what) + " is not base64 of at most " +
                      std::to_string(kMaxCertificateBytes) + " bytes");
   }
-  pki::X509Ptr cert = CertificateFromDer(*der);
-  if (cert == nullptr) {
+  DecodedPtr decoded = Certificates().Get(*der);
+  if (decoded == nullptr) {
     return Malformed(std::string(what) + " is not a DER X.509 certificate");
   }
-  return cert;
+  return decoded;
 }
 
 // X509Data: one X509Certificate, or one X509IssuerSerial (looked up in the participant store;
 // xmlsec 1.2.37 cannot match non-ASCII issuer names itself).
-Result<pki::X509Ptr> FromX509Data(const xmlNode* x509_data,
+Result<DecodedPtr> FromX509Data(const xmlNode* x509_data,
                                   const pki::ParticipantStore* participants) {
   std::vector<xmlNode*> children;
   Status st = ElementChildren(x509_data, "ds:X509Data", &children);
@@ -277,15 +330,17 @@ Result<pki::X509Ptr> FromX509Data(const xmlNode* x509_data,
                   "no registered certificate with issuer \"" + ForMessage(issuer_text) +
                       "\" and serial " + ForMessage(serial_text, 60));
   }
-  pki::X509Ptr cert = pki::UpRef(found);
-  if (cert == nullptr) {
+  auto decoded = std::make_shared<DecodedCertificate>();
+  decoded->cert = pki::UpRef(found);
+  if (decoded->cert == nullptr) {
     return Status(ErrorCode::kGatewayInternal, "X509_up_ref failed");
   }
-  return cert;
+  decoded->facts = DescribeCert(found);
+  return DecodedPtr(std::move(decoded));
 }
 
 // The signer certificate named by KeyInfo, in one of the four accepted styles.
-Result<pki::X509Ptr> ResolveSigner(const xmlNode* key_info, const xmlNode* security,
+Result<DecodedPtr> ResolveSigner(const xmlNode* key_info, const xmlNode* security,
                                    const IdIndex& ids,
                                    const pki::ParticipantStore* participants) {
   std::vector<xmlNode*> children;
@@ -466,12 +521,11 @@ Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envel
     return st;
   }
 
-  Result<pki::X509Ptr> signer =
-      ResolveSigner(parts.key_info, security, ids, participants_.get());
+  Result<DecodedPtr> signer = ResolveSigner(parts.key_info, security, ids, participants_.get());
   if (!signer.ok()) {
     return signer.status();
   }
-  X509* cert = signer->get();
+  X509* cert = (*signer)->cert.get();
   EVP_PKEY* public_key = X509_get0_pubkey(cert);
   if (public_key == nullptr || !KeyFits(public_key, signature_algorithm->key)) {
     return {ErrorCode::kWssSignatureInvalid,
@@ -489,8 +543,8 @@ Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envel
     return st;
   }
   VerifiedSignature out;
-  out.facts = DescribeCert(cert);
-  out.signer = std::move(*signer);
+  out.facts = (*signer)->facts;
+  out.signer = pki::UpRef(cert);
   out.signature_algorithm = std::string(signature_algorithm->uri);
   out.digest_algorithm = std::string(digest_algorithm->uri);
   out.weak = signature_algorithm->weak || digest_algorithm->weak;

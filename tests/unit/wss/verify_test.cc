@@ -1,6 +1,9 @@
 // Verifier: the accepted profile (every KeyInfo style, prefixes, id attributes) and every
 // defence, each with a message that would pass if that defence were removed.
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
+#include <xmlsec/openssl/crypto.h>
+#include <xmlsec/xmltree.h>
 
 #include <memory>
 #include <string>
@@ -8,6 +11,7 @@
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/wss/wss.h"
 #include "unit/wss/test_pki.h"
+#include "wss/internal.h"
 
 namespace shepgw::wss {
 namespace {
@@ -243,14 +247,53 @@ TEST_F(VerifyTest, TransformsOtherThanExclusiveC14n) {
     SCOPED_TRACE(transforms);
     ClientMessage m;
     m.transforms = transforms;
-    ExpectCode(Signed(m), ErrorCode::kWssMalformedSecurity);
+    const std::string s = Signed(m);
+    ExpectCode(s, ErrorCode::kWssMalformedSecurity);
+    // Refused by our shape check (xmlsec's transform allow-list is the second layer, tested
+    // below).
+    EXPECT_EQ(Verify(s).status().message().rfind("Reference ", 0), 0u)
+        << Verify(s).status().ToString();
+  }
+}
+
+TEST_F(VerifyTest, XmlSecLayerRefusesTransformsOutsideItsAllowList) {
+  // Defence in depth: the dsig context itself refuses what our shape check refuses.
+  ClientMessage m;
+  m.transforms = "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\">"
+                 "<ds:XPath>not(ancestor-or-self::data)</ds:XPath></ds:Transform>";
+  envelope::ParseOutcome out = envelope::ParseRequest(Signed(m), {});
+  ASSERT_TRUE(out.status.ok());
+  xmlNode* body = out.envelope->body();
+  xmlAttr* id = internal::FindAttr(body, "Id", internal::kWsuNs);
+  ASSERT_TRUE(internal::RegisterId(out.envelope->doc(), id, "id-0f6e3c1a").ok());
+  xmlNode* signature = xmlSecFindNode(out.envelope->header(), internal::X("Signature"),
+                                      internal::X(internal::kDsNs));
+  ASSERT_NE(signature, nullptr);
+  for (bool locked : {false, true}) {
+    internal::DSigCtxPtr ctx =
+        locked ? internal::NewDSigCtx({xmlSecTransformExclC14NId, xmlSecOpenSSLTransformSha256Id},
+                                      {xmlSecTransformExclC14NId,
+                                       xmlSecOpenSSLTransformRsaSha256Id})
+               : internal::DSigCtxPtr(xmlSecDSigCtxCreate(nullptr));
+    pki::X509Ptr cert = testing::LoadCert("signer-rsa");
+    ctx->signKey = internal::KeyFromEvp(X509_get0_pubkey(cert.get())).release();
+    const int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
+    if (locked) {
+      EXPECT_LT(rc, 0);  // the XPath transform is not enabled
+    } else {
+      // An unrestricted context accepts it: the restriction is what refuses it.
+      EXPECT_EQ(rc, 0);
+      EXPECT_EQ(ctx->status, xmlSecDSigStatusSucceeded);
+    }
   }
 }
 
 TEST_F(VerifyTest, CanonicalizationOtherThanExclusive) {
   ClientMessage m;
   m.canonicalization = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
-  ExpectCode(Signed(m), ErrorCode::kWssMalformedSecurity);
+  const std::string s = Signed(m);
+  ExpectCode(s, ErrorCode::kWssMalformedSecurity);
+  EXPECT_NE(Verify(s).status().message().find("is not exclusive c14n"), std::string::npos);
 }
 
 TEST_F(VerifyTest, KeyIdentifierGarbage) {
