@@ -453,7 +453,9 @@ Status RunXmlSec(xmlNode* signature, X509* cert, const SignatureAlgorithm& signa
 
 Verifier::Verifier(VerifyPolicy policy, std::shared_ptr<const pki::TrustStore> trust,
                    std::shared_ptr<const pki::ParticipantStore> participants)
-    : policy_(std::move(policy)), trust_(std::move(trust)), participants_(std::move(participants)) {}
+    : policy_(std::move(policy)),
+      trust_(std::move(trust)),
+      participants_(std::move(participants)) {}
 
 Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envelope) const {
   xmlNode* header = envelope.header();

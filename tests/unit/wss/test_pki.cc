@@ -286,7 +286,8 @@ Result<std::string> BuildClientMessage(const ClientMessage& m) {
   if (m.key_info == KeyInfoStyle::kBinaryToken) {
     xmlNode* token = xmlSecFindNode(xmlDocGetRootElement(doc), internal::X("BinarySecurityToken"),
                                     internal::X(kWsse));
-    xmlAddID(nullptr, doc, internal::X("X509-7"), xmlHasNsProp(token, internal::X("Id"), internal::X(kWsu)));
+    xmlAddID(nullptr, doc, internal::X("X509-7"),
+             xmlHasNsProp(token, internal::X("Id"), internal::X(kWsu)));
   }
   xmlNode* signature = xmlSecFindNode(xmlDocGetRootElement(doc), internal::X("Signature"),
                                       internal::X("http://www.w3.org/2000/09/xmldsig#"));

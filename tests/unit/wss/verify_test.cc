@@ -396,7 +396,8 @@ TEST_F(VerifyTest, DuplicateIds) {
   for (const std::string decoy :
        {"<x:D xmlns:x=\"urn:x\" xmlns:wsu=\"http://docs.oasis-open.org/wss/2004/01/"
         "oasis-200401-wss-wssecurity-utility-1.0.xsd\" wsu:Id=\"id-0f6e3c1a\"/>",
-        "<x:D xmlns:x=\"urn:x\" Id=\"id-0f6e3c1a\"/>", "<x:D xmlns:x=\"urn:x\" id=\"id-0f6e3c1a\"/>",
+        "<x:D xmlns:x=\"urn:x\" Id=\"id-0f6e3c1a\"/>",
+        "<x:D xmlns:x=\"urn:x\" id=\"id-0f6e3c1a\"/>",
         // xml:id is registered as an ID by libxml2 while parsing: it would win the lookup.
         "<x:D xmlns:x=\"urn:x\" xml:id=\"id-0f6e3c1a\"/>"}) {
     SCOPED_TRACE(decoy);
