@@ -399,17 +399,41 @@ struct EnvelopeParser {
     if (!outcome.status.ok()) {
       return outcome;
     }
+    outcome.envelope = Build(std::move(doc), parts, Operation::kSyncSendMessage, outcome.info,
+                             bytes.size());
+    return outcome;
+  }
+
+  static ParseOutcome ParseAny(std::string_view bytes, const ParseLimits& limits) {
+    ParseOutcome outcome;
+    internal::XmlDocPtr doc;
+    outcome.status = internal::ParseXml(bytes, limits, &doc);
+    if (!outcome.status.ok()) {
+      return outcome;
+    }
+    SoapParts parts;
+    outcome.status = CheckSoap(doc.get(), &parts);
+    if (!outcome.status.ok()) {
+      return outcome;
+    }
+    outcome.envelope = Build(std::move(doc), parts, Operation::kOther, {}, bytes.size());
+    return outcome;
+  }
+
+ private:
+  static std::unique_ptr<ParsedEnvelope> Build(internal::XmlDocPtr doc, const SoapParts& parts,
+                                               Operation operation, RequestInfo info,
+                                               size_t input_size) {
     std::unique_ptr<ParsedEnvelope> env(new ParsedEnvelope());
     env->doc_ = doc.release();
     env->envelope_ = parts.envelope;
     env->header_ = parts.header;
     env->body_ = parts.body;
     env->operation_element_ = parts.body_element;
-    env->operation_ = Operation::kSyncSendMessage;
-    env->info_ = outcome.info;
-    env->input_size_ = bytes.size();
-    outcome.envelope = std::move(env);
-    return outcome;
+    env->operation_ = operation;
+    env->info_ = std::move(info);
+    env->input_size_ = input_size;
+    return env;
   }
 };
 
@@ -433,6 +457,11 @@ std::string ParsedEnvelope::Serialize() const {
 ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits) {
   InitXmlLibrary();  // a no-op after the first call; keeps a forgotten init from mattering
   return EnvelopeParser::Parse(bytes, limits);
+}
+
+ParseOutcome ParseEnvelope(std::string_view bytes, const ParseLimits& limits) {
+  InitXmlLibrary();
+  return EnvelopeParser::ParseAny(bytes, limits);
 }
 
 Status CheckResponse(std::string_view bytes, const ParseLimits& limits, bool* is_fault) {

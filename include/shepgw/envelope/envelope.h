@@ -39,7 +39,8 @@ struct ParseLimits {
   size_t max_nodes = 500'000;
 };
 
-enum class Operation { kSyncSendMessage };
+// kOther: any body element, only from ParseEnvelope (responses, `shepgw sign`).
+enum class Operation { kSyncSendMessage, kOther };
 
 // SyncMessageInfo, as sent (strings verbatim, trimmed of surrounding whitespace).
 struct RequestInfo {
@@ -71,6 +72,11 @@ class ParsedEnvelope {
   // Serialises the (possibly modified) tree, for forwarding.
   std::string Serialize() const;
 
+  // For code that edits the tree in place (wss::Signer adds a Header when the message has
+  // none, as the ShEP signers do): keeps header() pointing at the tree's Header element.
+  // REQUIRES: `header` is the SOAP 1.1 Header child of envelope() (or null if none remains).
+  void set_header(_xmlNode* header) { header_ = header; }
+
  private:
   friend struct EnvelopeParser;
   ParsedEnvelope() = default;
@@ -97,6 +103,14 @@ struct ParseOutcome {
 // kEnvelopeUnknownOperation, kEnvelopeMissingField (messageId, serviceId, sender/senderId),
 // kEnvelopeInvalidField.
 ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits);
+
+// Parses any SOAP 1.1 envelope with the same hardening and the same Envelope/Header/Body
+// checks as ParseRequest, but without the operation and requestInfo checks: operation() is
+// kOther, operation_element() is the Body's element, info() is empty. For documents the
+// gateway signs itself (responses, `shepgw sign`). Errors: kEnvelopeMalformedXml,
+// kEnvelopeDtdForbidden, kEnvelopeLimitExceeded, kEnvelopeSoap12, kEnvelopeNotSoap,
+// kEnvelopeBadStructure.
+ParseOutcome ParseEnvelope(std::string_view bytes, const ParseLimits& limits);
 
 // Checks that `bytes` is a SOAP 1.1 envelope (for upstream answers). Sets *is_fault when its
 // Body holds a soap:Fault. Errors: the kEnvelope* codes above (the caller maps them to

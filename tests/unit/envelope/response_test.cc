@@ -78,3 +78,36 @@ TEST(CheckResponseTest, NullIsFaultIsAllowed) {
 
 }  // namespace
 }  // namespace shepgw::envelope
+
+namespace shepgw::envelope {
+namespace {
+
+TEST(ParseEnvelopeTest, AnyBodyElementWithoutRequestInfo) {
+  ParseOutcome out = ParseEnvelope(testing::Soap(kResponseBody, "<soapenv:Header/>"), {});
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  ASSERT_NE(out.envelope, nullptr);
+  EXPECT_EQ(out.envelope->operation(), Operation::kOther);
+  EXPECT_NE(out.envelope->header(), nullptr);
+  EXPECT_NE(out.envelope->body(), nullptr);
+  EXPECT_NE(out.envelope->operation_element(), nullptr);
+  EXPECT_TRUE(out.envelope->info().message_id.empty());
+}
+
+TEST(ParseEnvelopeTest, SameStructureChecksAsRequests) {
+  EXPECT_EQ(ParseEnvelope("<a/>", {}).status.code(), ErrorCode::kEnvelopeNotSoap);
+  EXPECT_EQ(ParseEnvelope("<!DOCTYPE x []><x/>", {}).status.code(),
+            ErrorCode::kEnvelopeDtdForbidden);
+  EXPECT_EQ(ParseEnvelope(testing::Soap("<a/><b/>"), {}).status.code(),
+            ErrorCode::kEnvelopeBadStructure);
+}
+
+TEST(ParseEnvelopeTest, SetHeader) {
+  ParseOutcome out = ParseEnvelope(testing::Soap(kResponseBody), {});
+  ASSERT_TRUE(out.status.ok());
+  EXPECT_EQ(out.envelope->header(), nullptr);
+  out.envelope->set_header(out.envelope->body());  // any node: the setter only stores it
+  EXPECT_EQ(out.envelope->header(), out.envelope->body());
+}
+
+}  // namespace
+}  // namespace shepgw::envelope

@@ -1,0 +1,163 @@
+// Internals shared by the wss verifier and signer: namespaces, libxml2/xmlsec RAII, the
+// algorithm table, base64, RFC 2253 names, the document's id index. Not a public interface
+// (white-box tests include it).
+#pragma once
+
+#include <libxml/tree.h>
+#include <openssl/x509.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/xmldsig.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "shepgw/common/status.h"
+#include "shepgw/pki/trust.h"
+
+namespace shepgw::wss::internal {
+
+inline constexpr std::string_view kWsseNs =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+inline constexpr std::string_view kWsuNs =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+inline constexpr std::string_view kDsNs = "http://www.w3.org/2000/09/xmldsig#";
+inline constexpr std::string_view kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+inline constexpr std::string_view kX509v3ValueType =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
+inline constexpr std::string_view kBase64Binary =
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0"
+    "#Base64Binary";
+inline constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
+
+// Certificates are a few KB; anything much larger in a KeyInfo is an attack or a mistake.
+inline constexpr size_t kMaxCertificateBytes = 64 * 1024;
+// Ids are short tokens; the charset also keeps them safe inside xmlsec's
+// "xpointer(id('...'))" expression (a quote in an id would change the expression).
+inline constexpr size_t kMaxIdBytes = 256;
+
+// --- libxml2 helpers ------------------------------------------------------------------------
+
+inline std::string_view View(const xmlChar* s) {
+  return s == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(s));
+}
+inline const xmlChar* X(std::string_view s) { return reinterpret_cast<const xmlChar*>(s.data()); }
+inline bool IsElement(const xmlNode* n, std::string_view ns, std::string_view local) {
+  return n != nullptr && n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
+         View(n->name) == local && View(n->ns->href) == ns;
+}
+// The attribute `name` in no namespace (ns empty) or in `ns`, or null.
+xmlAttr* FindAttr(const xmlNode* n, std::string_view name, std::string_view ns = {});
+// The value of an attribute (its text children), empty when absent.
+std::string AttrValue(const xmlAttr* a);
+// Text content of an element (text + CDATA children only).
+std::string TextContent(const xmlNode* n);
+// "{ns}local" of a node from the input, shortened and made printable for messages.
+std::string NameForMessage(const xmlNode* n);
+// Input text (URIs, ids) for messages: shortened, printable.
+std::string ForMessage(std::string_view s, size_t max = 120);
+// Is `id` a plain token (letters, digits, - _ . : { }) of sane length?
+bool IsSafeId(std::string_view id);
+
+// Every id-like attribute of the document: wsu:Id, Id, id (no namespace), xml:id and anything
+// libxml2 already typed as ID. Built in one walk; reports the first duplicate value.
+class IdIndex {
+ public:
+  // Errors: kWssWrappingDetected naming the duplicate value.
+  Status Build(xmlDoc* doc);
+  xmlAttr* Find(std::string_view id) const;
+
+ private:
+  std::unordered_map<std::string_view, xmlAttr*> by_value_;
+  std::deque<std::string> storage_;  // values not stored as one text node
+};
+
+// Makes `attr` (value `id`) what xmlGetID(doc, id) returns, so xmlsec's "#id" resolution finds
+// exactly it. Errors: kWssWrappingDetected when the id already names another attribute.
+Status RegisterId(xmlDoc* doc, xmlAttr* attr, const std::string& id);
+
+// --- RAII -----------------------------------------------------------------------------------
+
+struct XmlSecKeyFree {
+  void operator()(xmlSecKey* k) const { xmlSecKeyDestroy(k); }
+};
+using XmlSecKeyPtr = std::unique_ptr<xmlSecKey, XmlSecKeyFree>;
+struct DSigCtxFree {
+  void operator()(xmlSecDSigCtx* c) const { xmlSecDSigCtxDestroy(c); }
+};
+using DSigCtxPtr = std::unique_ptr<xmlSecDSigCtx, DSigCtxFree>;
+struct X509NameFree {
+  void operator()(X509_NAME* n) const { X509_NAME_free(n); }
+};
+using X509NamePtr = std::unique_ptr<X509_NAME, X509NameFree>;
+struct Asn1IntegerFree {
+  void operator()(ASN1_INTEGER* i) const { ASN1_INTEGER_free(i); }
+};
+using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Asn1IntegerFree>;
+
+// An xmlsec key holding another reference to `pkey` (never the keys manager: the key is
+// always chosen by us). Null on failure.
+XmlSecKeyPtr KeyFromEvp(EVP_PKEY* pkey);
+
+// A dsig context locked down for one operation: same-document references only, only the
+// listed transforms in References and in SignedInfo, manifests ignored.
+DSigCtxPtr NewDSigCtx(const std::vector<xmlSecTransformId>& reference_transforms,
+                      const std::vector<xmlSecTransformId>& signature_transforms);
+
+// The last xmlsec error reported on this thread (cleared by ClearXmlSecError), for messages.
+void ClearXmlSecError();
+std::string LastXmlSecError();
+
+// --- algorithms -----------------------------------------------------------------------------
+
+enum class KeyKind { kRsa, kEc };
+enum class AlgorithmVerdict { kKnown, kUnsupported, kNotAllowed };
+
+struct SignatureAlgorithm {
+  std::string_view name;  // config name, e.g. "rsa-sha256"
+  std::string_view uri;
+  xmlSecTransformId (*transform)();
+  KeyKind key;
+  bool weak;
+};
+struct DigestAlgorithm {
+  std::string_view name;
+  std::string_view uri;
+  xmlSecTransformId (*transform)();
+  bool weak;
+};
+
+// Known (implemented) algorithm for a URI, or null; *verdict says why not: kUnsupported for
+// recognised-but-not-implemented URIs (Kazakh GOST, the xmldsig-more#rsa-sha1/#sha1
+// spellings), kNotAllowed for anything else (HMAC, unknown).
+const SignatureAlgorithm* FindSignatureAlgorithm(std::string_view uri, AlgorithmVerdict* verdict);
+const DigestAlgorithm* FindDigestAlgorithm(std::string_view uri, AlgorithmVerdict* verdict);
+const SignatureAlgorithm& SignatureAlgorithmByName(std::string_view name);  // REQUIRES: known
+
+// --- encodings ------------------------------------------------------------------------------
+
+// Strict base64 (whitespace, including CR from &#13;, is skipped); nullopt on bad input or when
+// the decoded size would exceed max_bytes.
+std::optional<std::string> Base64Decode(std::string_view in, size_t max_bytes);
+std::string Base64Encode(std::string_view in);
+
+// A DER certificate, the whole input and nothing else. Null on failure.
+pki::X509Ptr CertificateFromDer(std::string_view der);
+
+// An RFC 2253 / RFC 1779 distinguished name as Java's X500Principal and WSS4J write it
+// ("CN=ҰЛТТЫҚ ...,C=KZ": most specific RDN first), as an X509_NAME. Null on failure.
+// reversed: build the RDNs in the order written instead (for writers that list the root
+// first; the lookup tries both, see verify.cc).
+X509NamePtr ParseDistinguishedName(std::string_view dn, bool reversed = false);
+// A decimal serial number. Null on failure.
+Asn1IntegerPtr ParseDecimalSerial(std::string_view serial);
+
+// Private stand-in for pki::DescribeCertificate until the pki module lands (the lead dedupes).
+pki::CertificateFacts DescribeCert(X509* cert);
+
+}  // namespace shepgw::wss::internal
