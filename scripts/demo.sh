@@ -15,7 +15,8 @@ cmake --build "$BUILD_DIR" -j"$(nproc)" --target shepgw shep-standin
 
 DEMO="$BUILD_DIR/demo"
 mkdir -p "$DEMO"
-scripts/gen-test-pki.sh "$DEMO/pki"
+scripts/gen-test-pki.sh "$DEMO/pki"          # TLS: CA + server certificate
+scripts/gen-wss-test-pki.sh "$DEMO/wpki"     # WS-Security: test "national CA", signers, gateway key
 
 pids=()
 cleanup() {
@@ -50,6 +51,19 @@ listen:
     key: $PWD/$DEMO/pki/server.key
 logging:
   level: info
+wss:
+  allowed_algorithms: [rsa-sha256, ecdsa-sha256]
+trust:
+  anchors: [$PWD/$DEMO/wpki/root.pem]
+  intermediates: [$PWD/$DEMO/wpki/inter.pem]
+  crls: [$PWD/$DEMO/wpki/inter.crl.pem, $PWD/$DEMO/wpki/root.crl.pem]
+gateway_key:
+  cert: $PWD/$DEMO/wpki/gateway-rsa.pem
+  key: $PWD/$DEMO/wpki/gateway-rsa.key
+participants:
+  - sender_id: demo-system
+    certificates: [$PWD/$DEMO/wpki/signer-rsa.pem]
+    services: [GBDFL_UniversalServiceSync]
 routes:
   - service_id: GBDFL_UniversalServiceSync
     upstreams: ["http://127.0.0.1:$UPSTREAM_PORT/bip-sync/"]
@@ -82,17 +96,33 @@ cat >"$DEMO/request.xml" <<XML
 </SOAP-ENV:Envelope>
 XML
 
+# The external system signs its request (WS-Security transport signature, KeyIdentifier style,
+# RSA-SHA256, no timestamp) — here with shepgw's own offline signer and the test signer key.
+"$BUILD_DIR/src/app/shepgw" sign --key "$DEMO/wpki/signer-rsa.key" --cert "$DEMO/wpki/signer-rsa.pem" \
+  < "$DEMO/request.xml" > "$DEMO/request.signed.xml"
+echo
+echo "== the signed request, as the gateway will judge it:"
+"$BUILD_DIR/src/app/shepgw" verify --config "$DEMO/shepgw.yaml" < "$DEMO/request.signed.xml"
 echo
 echo "== POST $URL  (messageId $MSGID)"
+CODE=$(curl -sS --cacert "$DEMO/pki/ca.pem" -H 'Content-Type: text/xml; charset=utf-8' \
+  --data-binary @"$DEMO/request.signed.xml" -o "$DEMO/response.xml" -w '%{http_code}' "$URL")
+echo "HTTP $CODE (full answer in $DEMO/response.xml)"
+xp() { xmllint --xpath "string(//*[local-name()='$1'])" "$DEMO/response.xml" 2>/dev/null || true; }
+echo "status: $(xp code) ($(xp message)), correlationId: $(xp correlationId)"
+echo "== the answer carries the gateway's signature; xmlsec1 checks it:"
+xmlsec1 --verify --pubkey-cert-pem "$DEMO/wpki/gateway-rsa.pem" \
+  --id-attr:Id http://schemas.xmlsoap.org/soap/envelope/:Body "$DEMO/response.xml" 2>&1 | head -1
+echo "== an unsigned request is refused:"
 curl -sS --cacert "$DEMO/pki/ca.pem" -H 'Content-Type: text/xml; charset=utf-8' \
-  --data-binary @"$DEMO/request.xml" -w '\n== HTTP %{http_code}\n' "$URL" | tee "$DEMO/response.xml"
+  --data-binary @"$DEMO/request.xml" -w '\n== HTTP %{http_code}\n' "$URL" | grep -o '<errorCode>[^<]*</errorCode>\|== HTTP.*' || true
 echo "== gateway access log:"
-grep 'access' "$DEMO/shepgw.log" | tail -1
+grep 'access' "$DEMO/shepgw.log" | tail -2
 echo
 if ((ONCE)); then
   exit 0
 fi
 echo "shepgw is running on $URL  (WSDL: ${URL}?wsdl)"
-echo "Try:  curl --cacert $DEMO/pki/ca.pem -H 'Content-Type: text/xml' --data-binary @$DEMO/request.xml $URL"
+echo "Try:  curl --cacert $DEMO/pki/ca.pem -H 'Content-Type: text/xml' --data-binary @$DEMO/request.signed.xml $URL"
 echo "Logs: $DEMO/shepgw.log   Stop: Ctrl-C"
 wait "${pids[1]}"

@@ -2,6 +2,8 @@
 //
 //   shepgw serve --config FILE         run the gateway (foreground; systemd Type=notify)
 //   shepgw check-config --config FILE  validate everything and list every error; exit 0/1
+//   shepgw sign --key K --cert C       sign an envelope's Body (transport signature, no timestamp)
+//   shepgw verify --config FILE        verify a signed request as the gateway would, say why
 //   shepgw version                     version and linked library versions
 #include <csignal>
 #include <cstdio>
@@ -23,8 +25,10 @@
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/frontend/server.h"
 #include "shepgw/pipeline/pipeline.h"
+#include "shepgw/pki/trust.h"
 #include "shepgw/routing/route_table.h"
 #include "shepgw/version.h"
+#include "shepgw/wss/wss.h"
 
 #include <unistd.h>
 
@@ -37,6 +41,8 @@ int Usage() {
   std::fprintf(stderr,
                "usage: shepgw serve --config FILE\n"
                "       shepgw check-config --config FILE\n"
+               "       shepgw sign --key KEY.pem --cert CERT.pem [--algorithm ALG] < in > out\n"
+               "       shepgw verify --config FILE < in.xml\n"
                "       shepgw version\n");
   return 2;
 }
@@ -56,13 +62,39 @@ void PrintConfigErrors(const std::string& path, const std::vector<config::Config
   }
 }
 
-std::shared_ptr<const pipeline::Snapshot> BuildSnapshot(
+// Builds everything a request is served with. Loads trust material, participants and the
+// gateway key when the config has a wss section; any failure leaves the caller's current
+// snapshot untouched (start-up fails, a reload is rejected).
+Result<std::shared_ptr<const pipeline::Snapshot>> BuildSnapshot(
     std::shared_ptr<const config::Config> config) {
   auto snap = std::make_shared<pipeline::Snapshot>();
   snap->routes = std::make_shared<routing::RouteTable>(config->routes);
   snap->connector = connector::MakeCurlConnector(config->connector, config->limits.max_body_bytes);
+  if (config->has_wss) {
+    auto trust = pki::LoadTrustStore(config->trust, SystemClock::Instance());
+    if (!trust.ok()) {
+      return trust.status();
+    }
+    auto participants = pki::LoadParticipants(config->participants);
+    if (!participants.ok()) {
+      return participants.status();
+    }
+    snap->trust = *trust;
+    snap->participants = *participants;
+    wss::VerifyPolicy policy;
+    policy.allowed_algorithms = config->wss.allowed_algorithms;
+    snap->verifier =
+        std::make_shared<wss::Verifier>(std::move(policy), snap->trust, snap->participants);
+    if (config->wss.sign_forwarded || config->wss.sign_responses) {
+      auto key = pki::LoadGatewayKey(config->gateway_key);
+      if (!key.ok()) {
+        return key.status();
+      }
+      snap->signer = std::make_shared<wss::Signer>(*key);
+    }
+  }
   snap->config = std::move(config);
-  return snap;
+  return std::shared_ptr<const pipeline::Snapshot>(std::move(snap));
 }
 
 // Everything check-config verifies beyond the YAML itself: files load, keys match.
@@ -79,6 +111,19 @@ std::vector<std::string> DeepCheck(const config::Config& config) {
   readable(config.connector.ca_file, "connector.ca");
   readable(config.connector.client_cert_file, "connector.client_cert");
   readable(config.connector.client_key_file, "connector.client_key");
+  if (config.has_wss) {
+    if (auto trust = pki::LoadTrustStore(config.trust, SystemClock::Instance()); !trust.ok()) {
+      errors.push_back(trust.status().message());
+    }
+    if (auto p = pki::LoadParticipants(config.participants); !p.ok()) {
+      errors.push_back(p.status().message());
+    }
+    if (config.wss.sign_forwarded || config.wss.sign_responses) {
+      if (auto key = pki::LoadGatewayKey(config.gateway_key); !key.ok()) {
+        errors.push_back(key.status().message());
+      }
+    }
+  }
   return errors;
 }
 
@@ -99,6 +144,138 @@ int CheckConfig(const std::string& path) {
   }
   std::printf("shepgw: configuration %s is valid (%zu routes)\n", path.c_str(),
               loaded.config->routes.size());
+  if (!loaded.config->has_wss) {
+    std::printf(
+        "shepgw: warning: no 'wss' section: signatures are neither verified nor "
+        "produced (KZ-5/KZ-6 require them in production)\n");
+  }
+  return 0;
+}
+
+std::string ReadAll(std::FILE* in, size_t limit, bool* too_large) {
+  std::string data;
+  char buf[65536];
+  size_t n = 0;
+  *too_large = false;
+  while ((n = std::fread(buf, 1, sizeof(buf), in)) > 0) {
+    if (data.size() + n > limit) {
+      *too_large = true;
+      break;
+    }
+    data.append(buf, n);
+  }
+  return data;
+}
+
+const char* FindArg(const std::vector<std::string>& args, const char* name) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == name) {
+      return args[i + 1].c_str();
+    }
+  }
+  return nullptr;
+}
+
+// shepgw sign --key KEY --cert CERT [--algorithm rsa-sha256|ecdsa-sha256] < in.xml > out.xml
+int SignCommand(const std::vector<std::string>& args) {
+  const char* key = FindArg(args, "--key");
+  const char* cert = FindArg(args, "--cert");
+  if (key == nullptr || cert == nullptr) {
+    return Usage();
+  }
+  config::GatewayKeyConfig kc;
+  kc.key_file = key;
+  kc.cert_file = cert;
+  if (const char* alg = FindArg(args, "--algorithm"); alg != nullptr) {
+    kc.algorithm = alg;
+  }
+  (void)SetupLogging("warn", LogFormat::kText);
+  envelope::InitXmlLibrary();
+  if (Status s = wss::InitXmlSec(); !s.ok()) {
+    std::fprintf(stderr, "shepgw sign: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  auto loaded = pki::LoadGatewayKey(kc);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "shepgw sign: %s\n", loaded.status().message().c_str());
+    return 1;
+  }
+  envelope::ParseLimits limits;
+  bool too_large = false;
+  const std::string in = ReadAll(stdin, limits.max_bytes, &too_large);
+  if (too_large) {
+    std::fprintf(stderr, "shepgw sign: input larger than %zu bytes\n", limits.max_bytes);
+    return 1;
+  }
+  wss::Signer signer(*loaded);
+  auto out = signer.SignDocument(in, limits);
+  if (!out.ok()) {
+    std::fprintf(stderr, "shepgw sign: %s\n", out.status().ToString().c_str());
+    return 1;
+  }
+  std::fwrite(out->data(), 1, out->size(), stdout);
+  return 0;
+}
+
+// shepgw verify --config FILE < in.xml: the verdict the gateway would reach, and why.
+int VerifyCommand(const std::string& path) {
+  const auto loaded = config::LoadConfigFile(path);
+  if (!loaded.ok()) {
+    PrintConfigErrors(path, loaded.errors);
+    return 2;
+  }
+  if (!loaded.config->has_wss) {
+    std::fprintf(stderr, "shepgw verify: %s has no 'wss' section\n", path.c_str());
+    return 2;
+  }
+  (void)SetupLogging("warn", LogFormat::kText);
+  envelope::InitXmlLibrary();
+  if (Status s = wss::InitXmlSec(); !s.ok()) {
+    std::fprintf(stderr, "shepgw verify: %s\n", s.ToString().c_str());
+    return 2;
+  }
+  auto snap = BuildSnapshot(loaded.config);
+  if (!snap.ok()) {
+    std::fprintf(stderr, "shepgw verify: %s\n", snap.status().message().c_str());
+    return 2;
+  }
+  envelope::ParseLimits limits;
+  limits.max_bytes = loaded.config->limits.max_body_bytes;
+  limits.max_depth = loaded.config->limits.max_xml_depth;
+  bool too_large = false;
+  const std::string in = ReadAll(stdin, limits.max_bytes, &too_large);
+  auto fail = [](const Status& s) {
+    std::printf("FAIL %s: %s\n", std::string(s.token()).c_str(), s.message().c_str());
+    return 1;
+  };
+  if (too_large) {
+    return fail(Status(ErrorCode::kHttpBodyTooLarge, "input over limits.max_body_size"));
+  }
+  auto parsed = envelope::ParseRequest(in, limits);
+  if (!parsed.status.ok()) {
+    return fail(parsed.status);
+  }
+  const auto& info = parsed.envelope->info();
+  auto verified = (*snap)->verifier->Verify(*parsed.envelope);
+  if (!verified.ok()) {
+    return fail(verified.status());
+  }
+  const pki::Participant* participant = (*snap)->participants->FindBySender(info.sender_id);
+  if (participant == nullptr) {
+    return fail(Status(ErrorCode::kAuthSenderUnknown, "senderId '" + info.sender_id + "'"));
+  }
+  if (!(*snap)->participants->IsBound(*participant, verified->signer.get())) {
+    return fail(Status(ErrorCode::kAuthSignerNotSender,
+                       "certificate serial " + verified->facts.serial +
+                           " is not registered for senderId '" + info.sender_id + "'"));
+  }
+  if (!participant->MayCall(info.service_id)) {
+    return fail(Status(ErrorCode::kAuthServiceNotAllowed, "serviceId '" + info.service_id + "'"));
+  }
+  std::printf("OK messageId=%s senderId=%s serviceId=%s signer=\"%s\" serial=%s algorithm=%s%s\n",
+              info.message_id.c_str(), info.sender_id.c_str(), info.service_id.c_str(),
+              verified->facts.subject.c_str(), verified->facts.serial.c_str(),
+              verified->signature_algorithm.c_str(), verified->weak ? " (weak)" : "");
   return 0;
 }
 
@@ -139,12 +316,24 @@ int Serve(const std::string& path) {
     return 1;
   }
   envelope::InitXmlLibrary();
+  if (Status s = wss::InitXmlSec(); !s.ok()) {
+    Log().critical("{}", s.ToString());
+    return 1;
+  }
   if (Status s = connector::CurlGlobalInit(); !s.ok()) {
     Log().critical("{}", s.ToString());
     return 1;
   }
 
-  pipeline::Pipeline pipeline(BuildSnapshot(config), SystemClock::Instance());
+  auto snapshot = BuildSnapshot(config);
+  if (!snapshot.ok()) {
+    Log().critical("not starting: {}", snapshot.status().message());
+    return 1;
+  }
+  if (!config->has_wss) {
+    Log().warn("no 'wss' section: transport signatures are neither verified nor produced");
+  }
+  pipeline::Pipeline pipeline(*snapshot, SystemClock::Instance());
   frontend::Server server(*config, pipeline, std::string(contract::SyncChannelWsdl()));
   if (Status s = server.Start(); !s.ok()) {
     Log().critical("not starting: {}", s.message());
@@ -174,8 +363,11 @@ int Serve(const std::string& path) {
           Log().error("reload rejected: {}", config::FormatConfigError(path, e));
         }
         Log().error("reload rejected: keeping the running configuration");
+      } else if (auto next = BuildSnapshot(reloaded.config); !next.ok()) {
+        Log().error("reload rejected: {}; keeping the running configuration",
+                    next.status().message());
       } else {
-        pipeline.Swap(BuildSnapshot(reloaded.config));
+        pipeline.Swap(*next);
         (void)SetupLogging(reloaded.config->logging.level,
                            ParseLogFormat(reloaded.config->logging.format));
         Log().info("reloaded {}: {} routes (listener settings need a restart)", path,
@@ -234,6 +426,12 @@ int main(int argc, char** argv) {
   }
   if (cmd == "check-config" && config != nullptr) {
     return shepgw::CheckConfig(config);
+  }
+  if (cmd == "verify" && config != nullptr) {
+    return shepgw::VerifyCommand(config);
+  }
+  if (cmd == "sign") {
+    return shepgw::SignCommand(args);
   }
   return shepgw::Usage();
 }

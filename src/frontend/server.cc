@@ -110,6 +110,7 @@ struct Worker {
   std::string host;
   steady_clock::time_point request_started;
   char extra_header[64] = {0};
+  bool unread_body = false;  // refused before reading the body: close gracefully
 
   static Worker* From(soap* s) { return static_cast<Worker*>(s->user); }
 
@@ -173,6 +174,7 @@ struct Worker {
 
   int Refuse(ErrorCode code, std::string message) {
     ctx->keep_alive = 0;  // the body was not read: the connection cannot be reused
+    unread_body = true;
     return Send(server->pipeline.Reject(MakeRequest({}), Status(code, std::move(message))));
   }
 
@@ -281,6 +283,9 @@ struct Worker {
         }
       }
     }
+    if (unread_body) {
+      LingeringClose();
+    }
     // Close TLS and socket; give the SSL_CTX reference back.
     ctx->keep_alive = 0;
     soap_closesock(ctx);
@@ -293,6 +298,32 @@ struct Worker {
     soap_destroy(ctx);
     soap_end(ctx);
     ctx->socket = SOAP_INVALID_SOCKET;
+  }
+
+  // After refusing a request whose body was never read (413, 415, 404), closing at once would
+  // make the kernel answer the client's still-arriving body with a RST, which can destroy our
+  // answer in the client's receive buffer. So: send close_notify, half-close, and discard what
+  // the client still sends for a short, bounded time (as nginx's lingering_close does).
+  void LingeringClose() {
+    unread_body = false;
+    if (ctx->ssl != nullptr) {
+      SSL_shutdown(ctx->ssl);
+    }
+    shutdown(conn.fd, SHUT_WR);
+    const auto until = steady_clock::now() + std::chrono::milliseconds(1000);
+    size_t drained = 0;
+    char buf[16384];
+    while (drained < 4 * 1024 * 1024 && steady_clock::now() < until) {
+      pollfd p{conn.fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) {
+        continue;
+      }
+      const ssize_t n = recv(conn.fd, buf, sizeof(buf), 0);
+      if (n <= 0) {
+        break;
+      }
+      drained += static_cast<size_t>(n);
+    }
   }
 
   // Keep-alive idle wait: true when request bytes are available.

@@ -15,12 +15,16 @@ struct RequestRecord {
   const HttpRequest* request = nullptr;
   envelope::RequestInfo info;
   std::string route;
+  std::string signer_subject;
+  std::string signer_serial;
   std::string upstream;
   int attempts = 0;
   Status outcome;
   int http_status = 0;
   size_t bytes_out = 0;
   int64_t parse_us = -1;
+  int64_t verify_us = -1;
+  int64_t sign_us = -1;
   int64_t upstream_us = -1;
   int64_t total_us = 0;
 };
@@ -79,6 +83,10 @@ void WriteAccessLog(const RequestRecord& r, bool enabled) {
   AppendField(line, json, "serviceId", r.info.service_id);
   AppendField(line, json, "senderId", r.info.sender_id);
   AppendField(line, json, "route", r.route);
+  if (!r.signer_serial.empty()) {
+    AppendField(line, json, "signer", r.signer_subject);
+    AppendField(line, json, "signer_serial", r.signer_serial);
+  }
   AppendField(line, json, "outcome", r.outcome.token());
   AppendNumber(line, json, "status", r.http_status);
   AppendNumber(line, json, "bytes_in", static_cast<int64_t>(r.request->body.size()));
@@ -86,6 +94,8 @@ void WriteAccessLog(const RequestRecord& r, bool enabled) {
   AppendField(line, json, "upstream", r.upstream);
   AppendNumber(line, json, "attempts", r.attempts);
   AppendNumber(line, json, "parse_us", r.parse_us);
+  AppendNumber(line, json, "verify_us", r.verify_us);
+  AppendNumber(line, json, "sign_us", r.sign_us);
   AppendNumber(line, json, "upstream_us", r.upstream_us);
   AppendNumber(line, json, "total_us", r.total_us);
   if (!r.outcome.ok()) {
@@ -173,9 +183,52 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     const envelope::RequestInfo& info = parsed.envelope->info();
     record.info = info;
 
-    // 2. verify: WS-Security transport signature — arrives with issue #3.
+    // 2. verify: the transport signature over this very tree, and the signer certificate.
+    pki::X509Ptr signer_cert;
+    if (snap->verifier != nullptr && config.wss.require_signature) {
+      const auto t_verify = clock_.Monotonic();
+      auto verified = snap->verifier->Verify(*parsed.envelope);
+      record.verify_us = MicrosSince(t_verify, clock_.Monotonic());
+      if (!verified.ok()) {
+        record.outcome = verified.status();
+        return;
+      }
+      record.signer_subject = verified->facts.subject;
+      record.signer_serial = verified->facts.serial;
+      signer_cert = std::move(verified->signer);
+      if (verified->weak) {
+        Log().warn("messageId={} senderId={}: weak signature algorithm {} (allowed by config)",
+                   SanitizeForLog(info.message_id), SanitizeForLog(info.sender_id),
+                   verified->signature_algorithm);
+      }
+    }
 
-    // 3. route.
+    // 3. authorize: the signer is the sender, and the sender may call the service (BY-7).
+    if (snap->participants != nullptr) {
+      const pki::Participant* participant = snap->participants->FindBySender(info.sender_id);
+      if (participant == nullptr) {
+        record.outcome = Status(ErrorCode::kAuthSenderUnknown,
+                                "senderId '" + SanitizeForLog(info.sender_id, 100) +
+                                    "' is not a registered participant");
+        return;
+      }
+      if (signer_cert != nullptr && !snap->participants->IsBound(*participant, signer_cert.get())) {
+        record.outcome = Status(ErrorCode::kAuthSignerNotSender,
+                                "certificate serial " + record.signer_serial + " (" +
+                                    record.signer_subject + ") is not registered for senderId '" +
+                                    SanitizeForLog(info.sender_id, 100) + "'");
+        return;
+      }
+      if (!participant->MayCall(info.service_id)) {
+        record.outcome =
+            Status(ErrorCode::kAuthServiceNotAllowed,
+                   "senderId '" + SanitizeForLog(info.sender_id, 100) +
+                       "' may not call serviceId '" + SanitizeForLog(info.service_id, 100) + "'");
+        return;
+      }
+    }
+
+    // 4. route.
     auto route = snap->routes->Find(info.service_id, info.route_id);
     if (!route.ok()) {
       record.outcome = route.status();
@@ -183,10 +236,25 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     }
     record.route = (*route)->name;
 
-    // 4. forward: the bytes we parsed and checked, as received.
+    // 5. re-sign: the client's Security header goes, the gateway's signature comes (KZ-6: no
+    // timestamp). The tree that was verified is the tree that is forwarded.
+    std::string signed_request;
+    std::string_view forward_body = request.body;
+    if (snap->signer != nullptr && config.wss.sign_forwarded) {
+      const auto t_sign = clock_.Monotonic();
+      if (Status s = snap->signer->SignEnvelope(*parsed.envelope); !s.ok()) {
+        record.outcome = std::move(s);
+        return;
+      }
+      signed_request = parsed.envelope->Serialize();
+      forward_body = signed_request;
+      record.sign_us = MicrosSince(t_sign, clock_.Monotonic());
+    }
+
+    // 6. forward.
     connector::UpstreamRequest up;
     up.route = *route;
-    up.body = request.body;
+    up.body = forward_body;
     up.message_id = info.message_id;
     up.deadline = request.deadline;
     const auto t1 = clock_.Monotonic();
@@ -199,7 +267,7 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     record.upstream = answer->upstream;
     record.attempts = answer->attempts;
 
-    // 5. check the answer: only a SOAP 1.1 envelope goes back to the client. A SOAP fault
+    // 7. check the answer: only a SOAP 1.1 envelope goes back to the client. A SOAP fault
     // from ShEP is relayed as is (its status and detail are meaningful to the caller).
     bool is_fault = false;
     envelope::ParseLimits response_limits = limits;
@@ -226,6 +294,21 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     }
     response.status = is_fault ? (answer->http_status >= 400 ? answer->http_status : 500) : 200;
     response.body = std::move(answer->body);
+
+    // 8. sign the answer with the gateway's key before it leaves for the outside world.
+    if (snap->signer != nullptr && config.wss.sign_responses) {
+      const auto t_sign = clock_.Monotonic();
+      auto signed_answer = snap->signer->SignDocument(response.body, response_limits);
+      record.sign_us =
+          std::max<int64_t>(record.sign_us, 0) + MicrosSince(t_sign, clock_.Monotonic());
+      if (!signed_answer.ok()) {
+        record.outcome = Status(ErrorCode::kUpstreamBadResponse,
+                                "answer from " + record.upstream +
+                                    " could not be signed: " + signed_answer.status().ToString());
+        return;
+      }
+      response.body = std::move(*signed_answer);
+    }
   };
 
   try {

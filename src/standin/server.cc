@@ -75,6 +75,22 @@ int SendRaw(struct soap* soap, int http_status, const char* content_type, std::s
 }
 
 // fget callback: GET <any path>?wsdl returns the contract WSDL, anything else is 404.
+// Whether the request being read on this connection's thread carried a wsse:Security header.
+thread_local bool t_saw_security_header = false;
+
+// The internal ShEP understands WS-Security: a wsse:Security header with mustUnderstand="1"
+// (what the gateway forwards) is accepted and noted in the request log as "signed". Any
+// other unknown mustUnderstand header is refused as SOAP requires.
+int AcceptSecurityHeader(struct soap* soap, const char* tag) {
+  const char* colon = std::strchr(tag, ':');
+  const char* local = colon != nullptr ? colon + 1 : tag;
+  if (soap->part == SOAP_IN_HEADER && std::strcmp(local, "Security") == 0) {
+    t_saw_security_header = true;
+    return SOAP_OK;
+  }
+  return soap->mustUnderstand != 0 ? SOAP_MUSTUNDERSTAND : SOAP_OK;
+}
+
 int HandleGet(struct soap* soap) {
   const char* query = std::strchr(soap->path, '?');
   if (query == nullptr || soap_tag_cmp(query + 1, "wsdl") != 0) {
@@ -131,10 +147,13 @@ std::optional<Mode> Service::SelectMode(const shep__SyncMessageInfo& info) {
 }
 
 void Service::LogRequest(const shep__SyncMessageInfo& info) {
+  const bool signed_request = t_saw_security_header;
+  t_saw_security_header = false;
   if (shared_->log == nullptr) {
     return;
   }
-  std::string line = LogToken(info.messageId) + " " + LogToken(info.serviceId) + "\n";
+  std::string line = LogToken(info.messageId) + " " + LogToken(info.serviceId) +
+                     (signed_request ? " signed" : "") + "\n";
   std::lock_guard<std::mutex> lock(shared_->log_mu);
   std::fputs(line.c_str(), shared_->log);
   std::fflush(shared_->log);
@@ -295,6 +314,7 @@ Result<std::unique_ptr<Server>> Server::Bind(const ServerOptions& options) {
   master->send_timeout = static_cast<int>(options.io_timeout.count());
   master->max_keep_alive = options.max_keep_alive;
   master->fget = HandleGet;
+  master->fignore = AcceptSecurityHeader;
   if (!soap_valid_socket(soap_bind(master, options.host.c_str(), options.port, 128))) {
     char buf[256];
     soap_sprint_fault(master, buf, sizeof(buf));
@@ -337,6 +357,7 @@ Status Server::Run() {
       continue;
     }
     conn->fget = HandleGet;
+    conn->fignore = AcceptSecurityHeader;
     shared->active.fetch_add(1);
     std::thread([conn, shared] {
       ServeConnection(conn, shared);

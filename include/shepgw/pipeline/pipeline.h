@@ -1,7 +1,7 @@
 // Pipeline: the fixed sequence of stages one SOAP request goes through, from the bytes the
 // front end received to the bytes it sends back (docs/life-of-a-request.md):
 //
-//   parse → (verify: WS-Security, issue #3) → route → forward → check answer → respond
+//   parse → verify → authorize → route → re-sign → forward → check answer → sign answer
 //
 // Every stage returns a Status; the first failure becomes a SOAP fault from the error table.
 // Every request, whatever its outcome, produces exactly one access-log line.
@@ -21,7 +21,9 @@
 #include "shepgw/common/status.h"
 #include "shepgw/config/config.h"
 #include "shepgw/connector/connector.h"
+#include "shepgw/pki/trust.h"
 #include "shepgw/routing/route_table.h"
+#include "shepgw/wss/wss.h"
 
 namespace shepgw::pipeline {
 
@@ -47,6 +49,11 @@ struct Snapshot {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const routing::RouteTable> routes;
   std::shared_ptr<connector::Connector> connector;
+  // WS-Security (null when the config has no wss section: nothing is verified or signed).
+  std::shared_ptr<const wss::Verifier> verifier;
+  std::shared_ptr<const wss::Signer> signer;
+  std::shared_ptr<const pki::ParticipantStore> participants;
+  std::shared_ptr<pki::TrustStore> trust;  // owns the CRL refresher thread
 };
 
 class Pipeline {

@@ -42,8 +42,9 @@ void GatewayFixture::SetUp() {
   std::string out;
   ASSERT_EQ(RunCommand({SHEPGW_SOURCE_DIR "/scripts/gen-test-pki.sh", pki_}, &out), 0) << out;
   std::string error;
-  ASSERT_TRUE(
-      standin_.Start({STANDIN_BIN, "--port", "0"}, dir_->path() + "/standin.log", true, &error))
+  ASSERT_TRUE(standin_.Start(
+      {STANDIN_BIN, "--port", "0", "--log-requests", dir_->path() + "/standin-requests.log"},
+      dir_->path() + "/standin.log", true, &error))
       << error;
 }
 
@@ -79,10 +80,10 @@ std::string GatewayFixture::GatewayConfig(const std::string& extra_limits,
          extra_routes;
 }
 
-void GatewayFixture::StartGateway(const std::string& extra_limits,
-                                  const std::string& extra_routes) {
+void GatewayFixture::StartGateway(const std::string& extra_limits, const std::string& extra_routes,
+                                  const std::string& extra_sections) {
   config_path_ = dir_->path() + "/shepgw.yaml";
-  WriteFile(config_path_, GatewayConfig(extra_limits, extra_routes));
+  WriteFile(config_path_, GatewayConfig(extra_limits, extra_routes) + extra_sections);
   gateway_log_ = dir_->path() + "/shepgw.log";
   std::string error;
   ASSERT_TRUE(

@@ -31,7 +31,8 @@ class GatewayFixture : public ::testing::Test {
 
   // Writes the gateway config (routes to the stand-in) with `extra_limits` YAML lines added
   // under `limits:` and `extra_routes` added to `routes:`, and starts shepgw.
-  void StartGateway(const std::string& extra_limits = "", const std::string& extra_routes = "");
+  void StartGateway(const std::string& extra_limits = "", const std::string& extra_routes = "",
+                    const std::string& extra_sections = "");
   std::string GatewayConfig(const std::string& extra_limits, const std::string& extra_routes) const;
   std::string Url(const std::string& path = "/bip-sync-wss-gost/") const;
   std::unique_ptr<HttpsClient> Client() const;
