@@ -286,7 +286,13 @@ struct Worker {
     if (unread_body) {
       LingeringClose();
     }
-    // Close TLS and socket; give the SSL_CTX reference back.
+    // Close TLS and socket; give the SSL_CTX reference back. We send our close_notify but do
+    // not wait for the client's: gSOAP would otherwise block this worker for up to 5 s on
+    // every idle keep-alive client it closes (drain, idle timeout, request limit).
+    if (ctx->ssl != nullptr) {
+      SSL_shutdown(ctx->ssl);
+      SSL_set_shutdown(ctx->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
     ctx->keep_alive = 0;
     soap_closesock(ctx);
     if (ctx->ssl != nullptr) {

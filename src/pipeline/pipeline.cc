@@ -292,6 +292,25 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
                  "HTTP " + std::to_string(answer->http_status) + " from " + answer->upstream);
       return;
     }
+    // Optionally, the answer's own transport signature (ShEP signs what it returns) is checked
+    // before the gateway vouches for it with its own. Faults are relayed unverified: ShEP
+    // does not sign them.
+    if ((*route)->verify_response && snap->verifier != nullptr && !is_fault) {
+      envelope::ParseOutcome parsed_answer = envelope::ParseEnvelope(answer->body, limits);
+      Status answer_status = parsed_answer.status;
+      if (answer_status.ok()) {
+        auto verified_answer = snap->verifier->Verify(*parsed_answer.envelope);
+        if (!verified_answer.ok()) {
+          answer_status = verified_answer.status();
+        }
+      }
+      if (!answer_status.ok()) {
+        record.outcome = Status(ErrorCode::kUpstreamBadResponse,
+                                "answer from " + answer->upstream +
+                                    " failed signature verification: " + answer_status.ToString());
+        return;
+      }
+    }
     response.status = is_fault ? (answer->http_status >= 400 ? answer->http_status : 500) : 200;
     response.body = std::move(answer->body);
 

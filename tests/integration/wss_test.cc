@@ -32,7 +32,8 @@ class WssGatewayTest : public GatewayFixture {
   }
 
   std::string WssSections(const std::string& gateway_key = "gateway-rsa",
-                          const std::string& algorithm = "rsa-sha256") const {
+                          const std::string& algorithm = "rsa-sha256",
+                          const std::string& extra_sender_certs = "") const {
     const std::string& p = wpki_;
     return "wss:\n"
            "  allowed_algorithms: [rsa-sha256, ecdsa-sha256]\n"
@@ -60,8 +61,9 @@ class WssGatewayTest : public GatewayFixture {
            "  - sender_id: test-sender\n"
            "    certificates: [" +
            p + "/signer-rsa.pem, " + p + "/signer-ec.pem, " + p + "/signer-revoked.pem, " + p +
-           "/signer-expired.pem, " + p + "/signer-untrusted.pem, " + p +
-           "/signer-keyusage.pem]\n"
+           "/signer-expired.pem, " + p + "/signer-untrusted.pem, " + p + "/signer-keyusage.pem" +
+           extra_sender_certs +
+           "]\n"
            "    services: [GBDFL_UniversalServiceSync]\n"
            "  - sender_id: other-sender\n"
            "    certificates: [" +
@@ -213,6 +215,65 @@ TEST_F(WssGatewayTest, ZeepClientWithBinarySecurityTokenGoesThrough) {
                  &out);
   EXPECT_EQ(rc, 0) << out << "\n" << GatewayLog();
   EXPECT_TRUE(Contains(out, "status SCSS001 correlationId zeep-0001")) << out;
+}
+
+}  // namespace
+}  // namespace shepgw::testing
+
+namespace shepgw::testing {
+namespace {
+
+// routes[].verify_response: an unsigned answer from the upstream is not vouched for.
+TEST_F(WssGatewayTest, VerifyResponseRefusesAnUnsignedAnswer) {
+  StartGateway("",
+               "  - service_id: CHECKED_SERVICE\n"
+               "    upstreams: [\"http://127.0.0.1:" +
+                   std::to_string(standin_.port()) +
+                   "/bip-sync/\"]\n"
+                   "    verify_response: true\n",
+               WssSections());
+  SendMessageSpec spec;
+  spec.service_id = "CHECKED_SERVICE";
+  spec.sender_id = "other-sender";  // subscribed to "*"
+  const auto r = Client()->Post(Url(), SignWith(MakeSendMessage(spec), "signer-rsa2"));
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_EQ(FaultToken(r.body), "upstream.bad_response") << r.body;
+  EXPECT_TRUE(Contains(r.body, "wss.signature_missing")) << r.body;
+}
+
+// Two gateways in a row: A verifies B's signed answer (verify_response) before re-signing it.
+// B accepts A's re-signed request because A's certificate is registered for the sender there.
+TEST_F(WssGatewayTest, VerifyResponseAcceptsASignedAnswer) {
+  const std::string config_b = dir_->path() + "/shepgw-b.yaml";
+  WriteFile(config_b, GatewayConfig("", "") + WssSections("gateway-rsa", "rsa-sha256",
+                                                          ", " + wpki_ + "/gateway-rsa.pem"));
+  ChildProcess gateway_b;
+  std::string error;
+  ASSERT_TRUE(gateway_b.Start({SHEPGW_BIN, "serve", "--config", config_b},
+                              dir_->path() + "/shepgw-b.log", true, &error))
+      << error;
+  // Gateway A: its GBDFL route goes to B over HTTPS, with verify_response.
+  std::string config_a =
+      GatewayConfig("", "") + WssSections() + "connector:\n  ca: " + pki_ + "/ca.pem\n";
+  const std::string standin_url = "http://127.0.0.1:" + std::to_string(standin_.port());
+  config_a.replace(config_a.find(standin_url), standin_url.size(),
+                   "https://127.0.0.1:" + std::to_string(gateway_b.port()));
+  config_a.replace(config_a.find("    timeout: 5s\n"), 16,
+                   "    timeout: 5s\n    verify_response: true\n");
+  config_path_ = dir_->path() + "/shepgw-a.yaml";
+  WriteFile(config_path_, config_a);
+  gateway_log_ = dir_->path() + "/shepgw-a.log";
+  ASSERT_TRUE(
+      gateway_.Start({SHEPGW_BIN, "serve", "--config", config_path_}, gateway_log_, true, &error))
+      << error;
+  SendMessageSpec spec;
+  spec.message_id = "chained-0001";
+  const auto r = Client()->Post(Url(), SignWith(MakeSendMessage(spec), "signer-rsa"));
+  EXPECT_EQ(r.status, 200) << r.body << GatewayLog() << ReadFile(dir_->path() + "/shepgw-b.log");
+  EXPECT_TRUE(Contains(r.body, "<correlationId>chained-0001</correlationId>")) << r.body;
+  EXPECT_TRUE(Contains(ReadFile(dir_->path() + "/standin-requests.log"),
+                       "chained-0001 GBDFL_UniversalServiceSync signed"));
+  gateway_b.Stop();
 }
 
 }  // namespace

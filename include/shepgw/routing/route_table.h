@@ -22,6 +22,7 @@ struct Route {
   std::string route_id;
   std::vector<std::string> upstreams;
   std::chrono::milliseconds timeout{30'000};
+  bool verify_response = false;  // verify the upstream's signature on its answer
   // A label for logs/metrics: "service_id" or "service_id/route_id".
   std::string name;
 };

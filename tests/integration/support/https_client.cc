@@ -51,6 +51,10 @@ HttpResult HttpsClient::Perform(long timeout_ms) {
     curl_easy_setopt(handle_, CURLOPT_CAINFO, ca_file_.c_str());
   }
   curl_easy_setopt(handle_, CURLOPT_SSLVERSION, tls_version_ | max_tls_);
+  if (!client_cert_.empty()) {
+    curl_easy_setopt(handle_, CURLOPT_SSLCERT, client_cert_.c_str());
+    curl_easy_setopt(handle_, CURLOPT_SSLKEY, client_key_.c_str());
+  }
   r.curl_code = curl_easy_perform(handle_);
   if (r.curl_code != CURLE_OK) {
     r.error = err[0] != '\0' ? err : curl_easy_strerror(static_cast<CURLcode>(r.curl_code));

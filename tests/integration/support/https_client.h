@@ -32,6 +32,11 @@ class HttpsClient {
   // Limits the TLS version offered (e.g. CURL_SSLVERSION_MAX_TLSv1_1 from curl.h).
   void SetMaxTlsVersion(long max_version) { max_tls_ = max_version; }
   void SetTlsVersion(long version) { tls_version_ = version; }
+  // Presents this client certificate (PEM files) in the TLS handshake.
+  void SetClientCertificate(std::string cert, std::string key) {
+    client_cert_ = std::move(cert);
+    client_key_ = std::move(key);
+  }
   // Connections opened by this client so far (keep-alive check).
   long connects() const { return connects_; }
 
@@ -42,6 +47,8 @@ class HttpsClient {
   long max_tls_ = 0;
   long tls_version_ = 0;
   long connects_ = 0;
+  std::string client_cert_;
+  std::string client_key_;
 };
 
 }  // namespace shepgw::testing
