@@ -49,6 +49,9 @@ listen:
   tls:
     cert: $PWD/$DEMO/pki/server.pem
     key: $PWD/$DEMO/pki/server.key
+admin:
+  address: 127.0.0.1
+  port: 0
 logging:
   level: info
 wss:
@@ -74,6 +77,7 @@ YAML
 pids+=($!)
 PORT=$(wait_port "$DEMO/shepgw.out")
 URL="https://127.0.0.1:$PORT/bip-sync-wss-gost/"
+ADMIN_PORT=$(awk '/^ADMIN /{print $2; exit}' "$DEMO/shepgw.out")
 
 MSGID=$(cat /proc/sys/kernel/random/uuid)
 cat >"$DEMO/request.xml" <<XML
@@ -124,5 +128,6 @@ if ((ONCE)); then
 fi
 echo "shepgw is running on $URL  (WSDL: ${URL}?wsdl)"
 echo "Try:  curl --cacert $DEMO/pki/ca.pem -H 'Content-Type: text/xml' --data-binary @$DEMO/request.signed.xml $URL"
+echo "Ops:  curl http://127.0.0.1:$ADMIN_PORT/health  (/ready, /metrics)"
 echo "Logs: $DEMO/shepgw.log   Stop: Ctrl-C"
 wait "${pids[1]}"

@@ -12,6 +12,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev
   libgtest-dev libgmock-dev
   python3 python3-zeep python3-xmlsec python3-requests
+  prometheus
 )
 
 missing=()

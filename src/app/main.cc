@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <systemd/sd-daemon.h>
 
+#include "shepgw/admin/admin_server.h"
 #include "shepgw/common/logging.h"
 #include "shepgw/config/config.h"
 #include "shepgw/connector/connector.h"
@@ -30,10 +31,17 @@
 #include "shepgw/version.h"
 #include "shepgw/wss/wss.h"
 
+#include "operations.h"
 #include <unistd.h>
 
 namespace shepgw {
 namespace {
+
+using app::CheckReadiness;
+using app::OperationsView;
+using app::RenderHealth;
+using app::RenderMetrics;
+using app::RuntimeState;
 
 constexpr std::chrono::seconds kDrainGrace{30};
 
@@ -90,6 +98,7 @@ Result<std::shared_ptr<const pipeline::Snapshot>> BuildSnapshot(
       if (!key.ok()) {
         return key.status();
       }
+      snap->gateway_key = *key;
       snap->signer = std::make_shared<wss::Signer>(*key);
     }
   }
@@ -333,11 +342,36 @@ int Serve(const std::string& path) {
   if (!config->has_wss) {
     Log().warn("no 'wss' section: transport signatures are neither verified nor produced");
   }
-  pipeline::Pipeline pipeline(*snapshot, SystemClock::Instance());
+  RuntimeState state;
+  state.config_loaded_at = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  if (auto certs = pki::LoadPemCertificates(config->listen.tls.cert_file);
+      certs.ok() && !certs->empty()) {
+    state.tls_not_after = pki::DescribeCertificate(certs->front().get()).not_after;
+  }
+  pipeline::GatewayMetrics metrics;
+  pipeline::Pipeline pipeline(*snapshot, SystemClock::Instance(), &metrics);
   frontend::Server server(*config, pipeline, std::string(contract::SyncChannelWsdl()));
   if (Status s = server.Start(); !s.ok()) {
     Log().critical("not starting: {}", s.message());
     return 1;
+  }
+  state.listening = true;
+  const OperationsView view{&state, &pipeline, &metrics, &server};
+  admin::AdminServer admin_server({[&view] { return RenderMetrics(view); },
+                                   [&view] { return RenderHealth(view); },
+                                   [&view] { return CheckReadiness(view); }});
+  std::thread admin_thread;
+  if (config->admin.enabled) {
+    if (Status s = admin_server.Start(config->admin); !s.ok()) {
+      Log().critical("not starting: {}", s.message());
+      return 1;
+    }
+    Log().info("admin listener on http://{}:{} (/health, /ready, /metrics)", config->admin.address,
+               admin_server.bound_port());
+    std::printf("ADMIN %u\n", static_cast<unsigned>(admin_server.bound_port()));
+    admin_thread = std::thread([&admin_server] { admin_server.Run(); });
   }
   Log().info("shepgw {} listening on https://{}:{} ({} routes, {} workers)", SHEPGW_VERSION,
              config->listen.address, server.bound_port(), config->routes.size(),
@@ -363,11 +397,18 @@ int Serve(const std::string& path) {
           Log().error("reload rejected: {}", config::FormatConfigError(path, e));
         }
         Log().error("reload rejected: keeping the running configuration");
+        state.reloads_failed.fetch_add(1);
       } else if (auto next = BuildSnapshot(reloaded.config); !next.ok()) {
         Log().error("reload rejected: {}; keeping the running configuration",
                     next.status().message());
+        state.reloads_failed.fetch_add(1);
       } else {
         pipeline.Swap(*next);
+        state.config_generation.fetch_add(1);
+        state.config_loaded_at = std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count();
+        state.reloads_ok.fetch_add(1);
         (void)SetupLogging(reloaded.config->logging.level,
                            ParseLogFormat(reloaded.config->logging.format));
         Log().info("reloaded {}: {} routes (listener settings need a restart)", path,
@@ -383,6 +424,7 @@ int Serve(const std::string& path) {
       break;
     }
     draining = true;
+    state.draining = true;
     sd_notify(0, "STOPPING=1");
     Log().info("draining: no new connections, finishing requests in flight (up to {}s)",
                kDrainGrace.count());
@@ -403,6 +445,10 @@ int Serve(const std::string& path) {
   server_thread.join();
   if (drain_timer.joinable()) {
     drain_timer.join();
+  }
+  admin_server.Stop();
+  if (admin_thread.joinable()) {
+    admin_thread.join();
   }
   Log().info("stopped");
   return 0;

@@ -209,6 +209,16 @@ void ParseLogging(ErrorList& errors, const Field& field, Config& config) {
   m.Finish();
 }
 
+void ParseAdmin(ErrorList& errors, const Field& field, Config& config) {
+  AdminConfig& admin = config.admin;
+  MapReader m(errors, field);
+  ReadBool(errors, m.Get("enabled"), &admin.enabled);
+  ReadIpAddress(errors, m.Get("address"), &admin.address);
+  // 0 = an ephemeral port (tests; the gateway prints the bound port).
+  ReadInt(errors, m.Get("port"), 0, 65535, &admin.port);
+  m.Finish();
+}
+
 void ParseRoute(ErrorList& errors, const Field& item, bool has_wss, RouteConfig& route) {
   MapReader m(errors, item);
   if (!m.ok()) {
@@ -509,8 +519,9 @@ struct Section {
   void (*parse)(ErrorList& errors, const Field& field, Config& config);
 };
 // Order matters only where a section reads what an earlier one set (has_wss).
-constexpr std::array<Section, 9> kSections = {{
+constexpr std::array<Section, 10> kSections = {{
     {"listen", ParseListen},
+    {"admin", ParseAdmin},
     {"limits", ParseLimits},
     {"connector", ParseConnector},
     {"logging", ParseLogging},

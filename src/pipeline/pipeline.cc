@@ -4,13 +4,8 @@
 #include "shepgw/envelope/envelope.h"
 
 namespace shepgw::pipeline {
-namespace {
 
-using std::chrono::duration_cast;
-using std::chrono::microseconds;
-using std::chrono::steady_clock;
-
-// Everything the access log says about one request, filled as the stages run.
+// Everything the access log and the metrics say about one request, filled as stages run.
 struct RequestRecord {
   const HttpRequest* request = nullptr;
   envelope::RequestInfo info;
@@ -22,12 +17,19 @@ struct RequestRecord {
   Status outcome;
   int http_status = 0;
   size_t bytes_out = 0;
+  bool weak_signature = false;
   int64_t parse_us = -1;
   int64_t verify_us = -1;
   int64_t sign_us = -1;
   int64_t upstream_us = -1;
   int64_t total_us = 0;
 };
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::steady_clock;
 
 int64_t MicrosSince(steady_clock::time_point start, steady_clock::time_point now) {
   return duration_cast<microseconds>(now - start).count();
@@ -133,8 +135,33 @@ bool IsXmlContentType(std::string_view ct) {
 
 }  // namespace
 
-Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot, const Clock& clock)
-    : clock_(clock), snapshot_(std::move(snapshot)) {}
+Pipeline::Pipeline(std::shared_ptr<const Snapshot> snapshot, const Clock& clock,
+                   GatewayMetrics* metrics)
+    : clock_(clock), metrics_(metrics), snapshot_(std::move(snapshot)) {}
+
+void Pipeline::Record(const RequestRecord& r) {
+  if (metrics_ == nullptr) {
+    return;
+  }
+  const std::string route = r.route.empty() ? "-" : r.route;
+  const std::string outcome(r.outcome.token());
+  metrics_->requests.Inc({route, outcome});
+  metrics_->bytes.Inc({"in"}, r.request->body.size());
+  metrics_->bytes.Inc({"out"}, r.bytes_out);
+  metrics_->stage_seconds.ObserveMicros({"parse"}, r.parse_us);
+  metrics_->stage_seconds.ObserveMicros({"verify"}, r.verify_us);
+  metrics_->stage_seconds.ObserveMicros({"sign"}, r.sign_us);
+  metrics_->stage_seconds.ObserveMicros({"upstream"}, r.upstream_us);
+  metrics_->stage_seconds.ObserveMicros({"total"}, r.total_us);
+  if (outcome.starts_with("wss.") || outcome.starts_with("pki.") || outcome.starts_with("auth.")) {
+    metrics_->security_failures.Inc({outcome});
+  } else if (outcome.starts_with("upstream.")) {
+    metrics_->upstream_errors.Inc({route, outcome.substr(9)});
+  }
+  if (r.weak_signature) {
+    metrics_->weak_signatures.Inc({});
+  }
+}
 
 std::shared_ptr<const Snapshot> Pipeline::snapshot() const {
   std::lock_guard lock(mutex_);
@@ -156,12 +183,16 @@ HttpResponse Pipeline::Reject(const HttpRequest& request, const Status& status) 
   record.bytes_out = response.body.size();
   record.total_us = MicrosSince(request.received_at, clock_.Monotonic());
   WriteAccessLog(record, snap->config->logging.access_log);
+  Record(record);
   return response;
 }
 
 HttpResponse Pipeline::Handle(const HttpRequest& request) {
   const auto snap = snapshot();  // this request's view of the world, even across a reload
   const config::Config& config = *snap->config;
+  if (metrics_ != nullptr) {
+    metrics_->in_flight.fetch_add(1, std::memory_order_relaxed);
+  }
   RequestRecord record;
   record.request = &request;
   HttpResponse response;
@@ -196,6 +227,7 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
       record.signer_subject = verified->facts.subject;
       record.signer_serial = verified->facts.serial;
       signer_cert = std::move(verified->signer);
+      record.weak_signature = verified->weak;
       if (verified->weak) {
         Log().warn("messageId={} senderId={}: weak signature algorithm {} (allowed by config)",
                    SanitizeForLog(info.message_id), SanitizeForLog(info.sender_id),
@@ -349,6 +381,10 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
   record.bytes_out = response.body.size();
   record.total_us = MicrosSince(request.received_at, clock_.Monotonic());
   WriteAccessLog(record, config.logging.access_log);
+  Record(record);
+  if (metrics_ != nullptr) {
+    metrics_->in_flight.fetch_sub(1, std::memory_order_relaxed);
+  }
   return response;
 }
 

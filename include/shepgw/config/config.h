@@ -112,6 +112,14 @@ struct ConnectorConfig {
   int max_response_bytes_factor = 0;  // 0 = same limit as max_body_bytes
 };
 
+// admin: the operators' listener (health, readiness, metrics). Plain HTTP: keep it on
+// loopback or a management network.
+struct AdminConfig {
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  uint16_t port = 9100;                  // 0 = ephemeral (tests)
+};
+
 // logging
 struct LoggingConfig {
   std::string level = "info";   // trace|debug|info|warn|error|critical|off
@@ -124,6 +132,7 @@ struct Config {
   LimitsConfig limits;
   ConnectorConfig connector;
   LoggingConfig logging;
+  AdminConfig admin;
   std::vector<RouteConfig> routes;
   // WS-Security (optional section; when absent the gateway neither verifies nor signs, which
   // check-config reports as a warning — production configs must have it).

@@ -21,11 +21,14 @@
 #include "shepgw/common/status.h"
 #include "shepgw/config/config.h"
 #include "shepgw/connector/connector.h"
+#include "shepgw/pipeline/gateway_metrics.h"
 #include "shepgw/pki/trust.h"
 #include "shepgw/routing/route_table.h"
 #include "shepgw/wss/wss.h"
 
 namespace shepgw::pipeline {
+
+struct RequestRecord;  // per-request facts for the access log and metrics (pipeline.cc)
 
 struct HttpRequest {
   std::string_view path;
@@ -52,13 +55,16 @@ struct Snapshot {
   // WS-Security (null when the config has no wss section: nothing is verified or signed).
   std::shared_ptr<const wss::Verifier> verifier;
   std::shared_ptr<const wss::Signer> signer;
+  std::shared_ptr<const pki::GatewayKey> gateway_key;  // for health (certificate expiry)
   std::shared_ptr<const pki::ParticipantStore> participants;
   std::shared_ptr<pki::TrustStore> trust;  // owns the CRL refresher thread
 };
 
 class Pipeline {
  public:
-  Pipeline(std::shared_ptr<const Snapshot> snapshot, const Clock& clock);
+  // `metrics` may be null (tools, tests); it must outlive the pipeline.
+  Pipeline(std::shared_ptr<const Snapshot> snapshot, const Clock& clock,
+           GatewayMetrics* metrics = nullptr);
 
   // Runs every stage for a POSTed SOAP request.
   HttpResponse Handle(const HttpRequest& request);
@@ -70,7 +76,10 @@ class Pipeline {
   void Swap(std::shared_ptr<const Snapshot> snapshot);
 
  private:
+  void Record(const RequestRecord& record);
+
   const Clock& clock_;
+  GatewayMetrics* const metrics_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_;  // guarded by mutex_
 };

@@ -77,6 +77,9 @@ bool ChildProcess::Start(const std::vector<std::string>& argv, const std::string
       const auto pos = buffer.find("LISTENING ");
       if (pos != std::string::npos && buffer.find('\n', pos) != std::string::npos) {
         port_ = std::atoi(buffer.c_str() + pos + 10);
+        if (const auto admin = buffer.find("ADMIN "); admin != std::string::npos) {
+          admin_port_ = std::atoi(buffer.c_str() + admin + 6);
+        }
         return true;
       }
     }

@@ -32,11 +32,14 @@ class ChildProcess {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
+  // The port from an "ADMIN <port>" line printed before LISTENING (0 if none).
+  int admin_port() const { return admin_port_; }
 
  private:
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   int port_ = 0;
+  int admin_port_ = 0;
 };
 
 // Runs a command to completion (bounded), returning its exit code and combined output.

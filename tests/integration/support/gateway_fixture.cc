@@ -69,6 +69,8 @@ std::string GatewayFixture::GatewayConfig(const std::string& extra_limits,
          "limits:\n" +
          (extra_limits.find("workers:") == std::string::npos ? "  workers: 4\n" : "") +
          extra_limits +
+         "admin:\n"
+         "  port: 0\n"
          "logging:\n"
          "  level: info\n"
          "routes:\n"
