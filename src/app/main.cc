@@ -301,6 +301,109 @@ LogFormat ParseLogFormat(const std::string& f) {
   return f == "json" ? LogFormat::kJson : LogFormat::kText;
 }
 
+// SIGHUP: build the new configuration, snapshot and TLS context aside; swap only when all
+// of it loaded. On any error the running configuration stays and the reasons are logged.
+void Reload(const std::string& path, pipeline::Pipeline& pipeline, frontend::Server& server,
+            RuntimeState& state) {
+  auto reloaded = config::LoadConfigFile(path);
+  if (!reloaded.ok()) {
+    for (const auto& e : reloaded.errors) {
+      Log().error("reload rejected: {}", config::FormatConfigError(path, e));
+    }
+    Log().error("reload rejected: keeping the running configuration");
+    state.reloads_failed.fetch_add(1);
+    return;
+  }
+  auto next = BuildSnapshot(reloaded.config);
+  if (!next.ok()) {
+    Log().error("reload rejected: {}; keeping the running configuration", next.status().message());
+    state.reloads_failed.fetch_add(1);
+    return;
+  }
+  // Certificate rotation: new connections get the new TLS context.
+  if (Status s = server.ReloadTls(reloaded.config->listen.tls); !s.ok()) {
+    Log().error("reload rejected: {}; keeping the running configuration", s.message());
+    state.reloads_failed.fetch_add(1);
+    return;
+  }
+  if (auto certs = pki::LoadPemCertificates(reloaded.config->listen.tls.cert_file);
+      certs.ok() && !certs->empty()) {
+    state.tls_not_after =
+        std::chrono::duration_cast<std::chrono::seconds>(
+            pki::DescribeCertificate(certs->front().get()).not_after.time_since_epoch())
+            .count();
+  }
+  pipeline.Swap(*next);
+  state.config_generation.fetch_add(1);
+  state.config_loaded_at = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  state.reloads_ok.fetch_add(1);
+  (void)SetupLogging(reloaded.config->logging.level,
+                     ParseLogFormat(reloaded.config->logging.format));
+  Log().info(
+      "reloaded {}: {} routes, TLS certificate reloaded (address, port, paths and "
+      "front-end limits need a restart)",
+      path, reloaded.config->routes.size());
+}
+
+// The systemd watchdog (WatchdogSec=): pings at half the interval, but only while every
+// worker thread shows a sign of life, so a wedged gateway gets restarted. Also keeps the
+// STATUS= line of `systemctl status` current.
+class Watchdog {
+ public:
+  Watchdog(const frontend::Server& server, const pipeline::GatewayMetrics& metrics,
+           const RuntimeState& state, const config::Config& config) {
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) {
+      return;
+    }
+    // A worker inside one request is silent while that request may legitimately run.
+    auto longest = config.limits.body_timeout + config.limits.header_timeout;
+    std::chrono::milliseconds route_max{0};
+    for (const auto& r : config.routes) {
+      route_max = std::max(route_max, r.timeout * static_cast<int>(r.upstreams.size()));
+    }
+    const auto max_silence = longest + route_max + std::chrono::seconds(10);
+    const auto interval = std::chrono::microseconds(usec / 2);
+    thread_ = std::thread([this, &server, &metrics, &state, max_silence, interval] {
+      auto next = std::chrono::steady_clock::now();
+      while (!stop_.load()) {
+        if (std::chrono::steady_clock::now() >= next) {
+          next = std::chrono::steady_clock::now() + interval;
+          if (server.WorkersResponsive(max_silence)) {
+            sd_notifyf(0,
+                       "WATCHDOG=1\nSTATUS=serving: %lld in flight, %d connections, config "
+                       "generation %llu%s",
+                       static_cast<long long>(metrics.in_flight.load()),
+                       server.stats().active_connections.load(),
+                       static_cast<unsigned long long>(state.config_generation.load()),
+                       state.draining.load() ? ", draining" : "");
+          } else {
+            Log().error(
+                "watchdog: a worker thread has shown no sign of life for over {} ms; "
+                "not confirming liveness to systemd",
+                max_silence.count());
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  ~Watchdog() {
+    stop_ = true;
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 int Serve(const std::string& path) {
   // Signals are taken synchronously by this thread (sigwait), never in async handlers.
   sigset_t signals;
@@ -348,7 +451,10 @@ int Serve(const std::string& path) {
                                .count();
   if (auto certs = pki::LoadPemCertificates(config->listen.tls.cert_file);
       certs.ok() && !certs->empty()) {
-    state.tls_not_after = pki::DescribeCertificate(certs->front().get()).not_after;
+    state.tls_not_after =
+        std::chrono::duration_cast<std::chrono::seconds>(
+            pki::DescribeCertificate(certs->front().get()).not_after.time_since_epoch())
+            .count();
   }
   pipeline::GatewayMetrics metrics;
   pipeline::Pipeline pipeline(*snapshot, SystemClock::Instance(), &metrics);
@@ -381,6 +487,7 @@ int Serve(const std::string& path) {
 
   std::thread server_thread([&server] { server.Run(); });
   sd_notifyf(0, "READY=1\nSTATUS=serving on port %u", static_cast<unsigned>(server.bound_port()));
+  Watchdog watchdog(server, metrics, state, *config);
 
   bool draining = false;
   std::thread drain_timer;
@@ -390,30 +497,12 @@ int Serve(const std::string& path) {
       continue;
     }
     if (sig == SIGHUP) {
-      sd_notify(0, "RELOADING=1");
-      auto reloaded = config::LoadConfigFile(path);
-      if (!reloaded.ok()) {
-        for (const auto& e : reloaded.errors) {
-          Log().error("reload rejected: {}", config::FormatConfigError(path, e));
-        }
-        Log().error("reload rejected: keeping the running configuration");
-        state.reloads_failed.fetch_add(1);
-      } else if (auto next = BuildSnapshot(reloaded.config); !next.ok()) {
-        Log().error("reload rejected: {}; keeping the running configuration",
-                    next.status().message());
-        state.reloads_failed.fetch_add(1);
-      } else {
-        pipeline.Swap(*next);
-        state.config_generation.fetch_add(1);
-        state.config_loaded_at = std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count();
-        state.reloads_ok.fetch_add(1);
-        (void)SetupLogging(reloaded.config->logging.level,
-                           ParseLogFormat(reloaded.config->logging.format));
-        Log().info("reloaded {}: {} routes (listener settings need a restart)", path,
-                   reloaded.config->routes.size());
-      }
+      sd_notifyf(
+          0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+          static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now().time_since_epoch())
+                                              .count()));
+      Reload(path, pipeline, server, state);
       sd_notify(0, "READY=1");
       continue;
     }

@@ -57,8 +57,8 @@ void Counter(std::string& out, const char* name, const char* help,
 std::vector<std::pair<std::string, system_clock::time_point>> Expiries(
     const OperationsView& v, const pipeline::Snapshot& snap) {
   std::vector<std::pair<std::string, system_clock::time_point>> out;
-  if (v.state->tls_not_after != system_clock::time_point{}) {
-    out.emplace_back("tls", v.state->tls_not_after);
+  if (const int64_t tls = v.state->tls_not_after.load(); tls != 0) {
+    out.emplace_back("tls", system_clock::time_point(std::chrono::seconds(tls)));
   }
   if (snap.gateway_key != nullptr) {
     out.emplace_back("signing", pki::DescribeCertificate(snap.gateway_key->cert.get()).not_after);

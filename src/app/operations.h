@@ -22,7 +22,7 @@ struct RuntimeState {
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
-  std::chrono::system_clock::time_point tls_not_after{};  // listener certificate
+  std::atomic<int64_t> tls_not_after{0};  // listener certificate notAfter, unix seconds (0: unknown)
 };
 
 struct OperationsView {

@@ -49,6 +49,12 @@ std::string PeerString(const sockaddr_storage& addr) {
   return "[" + std::string(host) + "]:" + std::to_string(port);
 }
 
+int64_t NowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             steady_clock::now().time_since_epoch())
+      .count();
+}
+
 // gSOAP timeouts: positive = seconds, negative = microseconds.
 int GsoapTimeout(std::chrono::milliseconds ms) {
   const int64_t us = static_cast<int64_t>(ms.count()) * 1000;
@@ -77,7 +83,14 @@ struct Server::Impl {
   const config::Config config;  // a copy: the listener's settings change only by restart
   pipeline::Pipeline& pipeline;
   const std::string wsdl;
+  // The TLS context new connections use; replaced by ReloadTls (certificate rotation).
+  // Guarded by tls_mu; each connection holds its own reference for its whole life.
+  std::mutex tls_mu;
   SslCtxPtr ssl_ctx;
+  // Per-worker liveness (steady-clock ms), for the systemd watchdog: a worker touches its
+  // slot while it waits for work, between requests, and at the start of every request.
+  std::unique_ptr<std::atomic<int64_t>[]> heartbeats;
+  int heartbeat_slots = 0;
   int listen_fd = -1;
   uint16_t port = 0;
   std::atomic<bool> stopping{false};
@@ -91,8 +104,8 @@ struct Server::Impl {
   std::unordered_set<int> open_fds;     // guarded by mu (to shut them down on Stop)
 
   void AcceptLoop();
-  void WorkerLoop(bool reject_mode);
-  bool PopConnection(bool reject_mode, Connection* out);
+  void WorkerLoop(bool reject_mode, int slot);
+  bool PopConnection(bool reject_mode, Connection* out, std::atomic<int64_t>* heartbeat);
   void CloseConnection(const Connection& c);
 };
 
@@ -102,6 +115,7 @@ namespace {
 struct Worker {
   Server::Impl* server = nullptr;
   soap* ctx = nullptr;
+  std::atomic<int64_t>* heartbeat = nullptr;
   bool reject_mode = false;
   int (*default_parse_header)(soap*, const char*, const char*) = nullptr;
   Connection conn;
@@ -257,10 +271,13 @@ struct Worker {
     ctx->transfer_timeout =
         GsoapTimeout(reject_mode ? std::chrono::milliseconds(3000) : limits.body_timeout);
     ctx->recv_maxlength = limits.max_body_bytes + 64ULL * 1024;  // body + headers
-    if (SSL_CTX_up_ref(server->ssl_ctx.get()) != 1) {
-      return;
+    {
+      std::lock_guard lock(server->tls_mu);
+      if (SSL_CTX_up_ref(server->ssl_ctx.get()) != 1) {
+        return;
+      }
+      ctx->ctx = server->ssl_ctx.get();  // this connection's reference, released below
     }
-    ctx->ctx = server->ssl_ctx.get();  // released by soap_done/ssl cleanup below
     if (soap_ssl_accept(ctx) != SOAP_OK) {
       server->stats.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
       Log().debug("peer {}: TLS handshake failed", conn.peer);
@@ -271,6 +288,7 @@ struct Worker {
           break;
         }
         request_started = steady_clock::now();
+        heartbeat->store(NowMillis(), std::memory_order_relaxed);
         content_type.clear();
         host.clear();
         const int rc = soap_begin_serve(ctx);  // headers → OnPost/OnGet; SOAP_STOP when done
@@ -348,6 +366,7 @@ struct Worker {
         return false;
       }
       pollfd p{conn.fd, POLLIN, 0};
+      heartbeat->store(NowMillis(), std::memory_order_relaxed);
       const int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 250)));
       if (n > 0) {
         return (p.revents & POLLIN) != 0;
@@ -370,10 +389,15 @@ void Server::Impl::CloseConnection(const Connection& c) {
   stats.active_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-bool Server::Impl::PopConnection(bool reject_mode, Connection* out) {
+bool Server::Impl::PopConnection(bool reject_mode, Connection* out,
+                                 std::atomic<int64_t>* heartbeat) {
   std::unique_lock lock(mu);
   auto& q = reject_mode ? reject_queue : queue;
-  cv.wait(lock, [&] { return stopping.load() || !q.empty(); });
+  while (
+      !cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping.load() || !q.empty(); })) {
+    heartbeat->store(NowMillis(), std::memory_order_relaxed);
+  }
+  heartbeat->store(NowMillis(), std::memory_order_relaxed);
   if (q.empty()) {
     return false;
   }
@@ -382,9 +406,11 @@ bool Server::Impl::PopConnection(bool reject_mode, Connection* out) {
   return true;
 }
 
-void Server::Impl::WorkerLoop(bool reject_mode) {
+void Server::Impl::WorkerLoop(bool reject_mode, int slot) {
   soap* ctx = soap_new1(SOAP_IO_KEEPALIVE);
   Worker w;
+  w.heartbeat = &heartbeats[slot];
+  w.heartbeat->store(NowMillis());
   w.server = this;
   w.ctx = ctx;
   w.reject_mode = reject_mode;
@@ -394,7 +420,7 @@ void Server::Impl::WorkerLoop(bool reject_mode) {
   ctx->fget = &Worker::OnGet;
   ctx->bind_flags = SO_REUSEADDR;
   Connection c;
-  while (PopConnection(reject_mode, &c)) {
+  while (PopConnection(reject_mode, &c, w.heartbeat)) {
     const int fd = c.fd;
     w.Serve(std::move(c));
     CloseConnection(Connection{fd, {}});
@@ -519,10 +545,15 @@ void Server::Run() {
   std::vector<std::thread> threads;
   const int workers = std::max(1, impl_->config.limits.workers);
   threads.reserve(static_cast<size_t>(workers) + 1);
-  for (int i = 0; i < workers; ++i) {
-    threads.emplace_back([this] { impl_->WorkerLoop(false); });
+  impl_->heartbeat_slots = workers + 1;
+  impl_->heartbeats = std::make_unique<std::atomic<int64_t>[]>(workers + 1);
+  for (int i = 0; i <= workers; ++i) {
+    impl_->heartbeats[i].store(NowMillis());
   }
-  threads.emplace_back([this] { impl_->WorkerLoop(true); });
+  for (int i = 0; i < workers; ++i) {
+    threads.emplace_back([this, i] { impl_->WorkerLoop(false, i); });
+  }
+  threads.emplace_back([this, workers] { impl_->WorkerLoop(true, workers); });
   impl_->AcceptLoop();
   // Draining or stopping: no new connections; wake idle workers so they can exit once the
   // queue is empty.
@@ -554,6 +585,29 @@ void Server::Run() {
     }
     impl_->queue.clear();
   }
+}
+
+Status Server::ReloadTls(const config::TlsServerConfig& tls) {
+  auto ctx = BuildServerTlsContext(tls);
+  if (!ctx.ok()) {
+    return ctx.status();
+  }
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->ssl_ctx = std::move(*ctx);  // connections keep the old one until they close
+  return Status::Ok();
+}
+
+bool Server::WorkersResponsive(std::chrono::milliseconds max_silence) const {
+  if (impl_->heartbeats == nullptr) {
+    return false;  // not running yet
+  }
+  const int64_t now = NowMillis();
+  for (int i = 0; i < impl_->heartbeat_slots; ++i) {
+    if (now - impl_->heartbeats[i].load(std::memory_order_relaxed) > max_silence.count()) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void Server::BeginDrain() {

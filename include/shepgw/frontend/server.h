@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,6 +52,13 @@ class Server {
   // Ends Run(): closes the listener and every connection.
   void Stop();
   const ServerStats& stats() const;
+  // Certificate rotation: new connections use a TLS context built from `tls`; connections
+  // already open keep theirs. On error nothing changes.
+  Status ReloadTls(const config::TlsServerConfig& tls);
+  // True when every worker showed a sign of life within `max_silence` (waiting for work,
+  // between requests or starting one). A worker inside one long request is silent for as long
+  // as that request may legitimately take: choose max_silence above the longest timeout.
+  bool WorkersResponsive(std::chrono::milliseconds max_silence) const;
 
   // Checks that the TLS material in `tls` loads (for check-config). Does not bind.
   static Status CheckTls(const config::TlsServerConfig& tls);

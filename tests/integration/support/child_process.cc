@@ -28,8 +28,8 @@ std::vector<char*> MakeArgv(const std::vector<std::string>& argv) {
 }  // namespace
 
 bool ChildProcess::Start(const std::vector<std::string>& argv, const std::string& stderr_path,
-                         bool wait_for_port, std::string* error,
-                         std::chrono::milliseconds timeout) {
+                         bool wait_for_port, std::string* error, std::chrono::milliseconds timeout,
+                         const std::vector<std::string>& env) {
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {
     *error = std::string("pipe: ") + std::strerror(errno);
@@ -46,6 +46,9 @@ bool ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     const int err_fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (err_fd >= 0) {
       dup2(err_fd, STDERR_FILENO);
+    }
+    for (const auto& e : env) {
+      putenv(const_cast<char*>(e.c_str()));
     }
     sigset_t none;
     sigemptyset(&none);

@@ -20,9 +20,11 @@ class ChildProcess {
 
   // Starts argv[0] with argv; stderr goes to `stderr_path`. Waits (bounded) for a stdout
   // line "LISTENING <port>" when wait_for_port is true. Returns false with *error set.
+  // `env` entries ("NAME=value") are added to the child's environment.
   bool Start(const std::vector<std::string>& argv, const std::string& stderr_path,
              bool wait_for_port, std::string* error,
-             std::chrono::milliseconds timeout = std::chrono::seconds(20));
+             std::chrono::milliseconds timeout = std::chrono::seconds(20),
+             const std::vector<std::string>& env = {});
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit status (waitpid form) or -1.
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   // Sends a signal without waiting.
