@@ -1,5 +1,7 @@
 // libcurl implementation of Connector. See connector.h for the contract.
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <vector>
 
@@ -7,6 +9,11 @@
 
 #include "shepgw/common/logging.h"
 #include "shepgw/connector/connector.h"
+
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace shepgw::connector {
 namespace {
@@ -90,6 +97,37 @@ bool IsConnectPhaseError(CURLcode rc) {
   }
 }
 
+// The VPN side is gone when the bound interface does not exist or is not up: then there is
+// no point in waiting for a connect timeout — fail at once with a specific code.
+Status CheckInterface(const std::string& name) {
+  if (name.empty()) {
+    return Status::Ok();
+  }
+  if (if_nametoindex(name.c_str()) == 0) {
+    return {ErrorCode::kUpstreamNetworkUnreachable,
+            "interface '" + name + "' does not exist (VPN tunnel down?)"};
+  }
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return Status::Ok();  // cannot tell; let the connect attempt decide
+  }
+  ifreq req{};
+  std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  const int rc = ioctl(fd, SIOCGIFFLAGS, &req);
+  close(fd);
+  if (rc == 0 && (req.ifr_flags & IFF_UP) == 0) {
+    return {ErrorCode::kUpstreamNetworkUnreachable,
+            "interface '" + name + "' is down (VPN tunnel down?)"};
+  }
+  return Status::Ok();
+}
+
+// Connect errors that mean "no network path", not "that host refused".
+bool IsNetworkUnreachable(CURLcode rc, long os_errno) {
+  return rc == CURLE_INTERFACE_FAILED || os_errno == ENETUNREACH || os_errno == ENETDOWN ||
+         os_errno == EHOSTUNREACH || os_errno == ENODEV;
+}
+
 class CurlConnector final : public Connector {
  public:
   CurlConnector(config::ConnectorConfig config, uint64_t max_response_bytes)
@@ -109,6 +147,9 @@ class CurlConnector final : public Connector {
 
   Result<UpstreamResponse> Send(const UpstreamRequest& request) override {
     const routing::Route& route = *request.route;
+    if (Status s = CheckInterface(config_.interface); !s.ok()) {
+      return s;
+    }
     Status last_error(ErrorCode::kUpstreamUnreachable, "route has no upstream");
     UpstreamResponse response;
     for (const std::string& url : route.upstreams) {
@@ -182,6 +223,8 @@ class CurlConnector final : public Connector {
     curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    long os_errno = 0;
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
     const char* ctype = nullptr;
     curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ctype);
     if (ctype != nullptr) {
@@ -205,6 +248,9 @@ class CurlConnector final : public Connector {
               detail};
     }
     if (!*request_sent) {
+      if (IsNetworkUnreachable(rc, os_errno)) {
+        return {ErrorCode::kUpstreamNetworkUnreachable, detail};
+      }
       return {ErrorCode::kUpstreamUnreachable, detail};
     }
     return {ErrorCode::kUpstreamBadResponse, detail};

@@ -61,6 +61,8 @@ enum class ErrorCode {
   kAuthSignerNotSender,      // a valid signature, by a certificate not bound to senderId
   kAuthSenderUnknown,        // senderId is not a registered participant
   kAuthServiceNotAllowed,    // the participant is not subscribed to serviceId (BY-7)
+  // The VPN side (connector). HTTP 503 + Retry-After.
+  kUpstreamNetworkUnreachable,  // tunnel interface missing/down or no route to the upstream
   kCount_,               // not a code: number of entries
 };
 
