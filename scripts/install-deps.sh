@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
 # Installs the Debian packages shepgw needs to build, test and run its demo.
 # Idempotent: skips apt-get when everything is already installed.
+#   scripts/install-deps.sh               build, test and demo
+#   scripts/install-deps.sh --build-only  just what building and packaging (.deb) need
+#                                         (docker/Dockerfile's build stage)
 set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   gsoap libgsoap-dev
   libssl-dev openssl
-  libxml2-dev libxml2-utils libxmlsec1-dev xmlsec1
-  libcurl4-openssl-dev curl
+  libxml2-dev libxmlsec1-dev
+  libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev
-  libgtest-dev libgmock-dev
-  python3 python3-zeep python3-xmlsec python3-requests
-  prometheus
+  dpkg-dev file                         # cpack -G DEB: dpkg-shlibdeps computes Depends
 )
+if [[ ${1:-} != --build-only ]]; then
+  PACKAGES+=(
+    libxml2-utils xmlsec1 curl
+    libgtest-dev libgmock-dev
+    python3 python3-zeep python3-xmlsec python3-requests
+    prometheus
+    systemd                             # systemd-analyze verifies config/shepgw.service
+  )
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
