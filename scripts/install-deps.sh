@@ -21,6 +21,7 @@ if [[ ${1:-} != --build-only ]]; then
     libgtest-dev libgmock-dev
     python3 python3-zeep python3-xmlsec python3-requests
     prometheus
+  wireguard-go wireguard-tools nftables iproute2
     systemd                             # systemd-analyze verifies config/shepgw.service
   )
 fi

@@ -1,5 +1,7 @@
 #include "gateway_fixture.h"
 
+#include <csignal>
+
 namespace shepgw::testing {
 
 std::string MakeSendMessage(const SendMessageSpec& spec) {
@@ -36,6 +38,9 @@ std::string MakeSendMessage(const SendMessageSpec& spec) {
 }
 
 void GatewayFixture::SetUp() {
+  // Writing to a connection the gateway closed (413 on a body still being sent) must be an
+  // error return in the test, not a SIGPIPE that kills it.
+  std::signal(SIGPIPE, SIG_IGN);
   dir_ = std::make_unique<TempDir>();
   ASSERT_FALSE(dir_->path().empty());
   pki_ = dir_->path() + "/pki";
