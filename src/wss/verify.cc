@@ -226,29 +226,40 @@ Status CheckAlgorithms(const VerifyPolicy& policy, const SignatureParts& parts,
   return Status::Ok();
 }
 
-// Decoded certificates by DER bytes. d2i_X509 with OpenSSL 3.0 costs more than the whole
-// signature check (provider lookups for the public key, lock-heavy across threads), and the
-// same few certificates arrive again and again. Content-addressed, so sharing it across
-// Verifier instances is safe; bounded (cleared when full: a flood of distinct certificates
-// costs decode time, never memory).
+// Decoded certificates by their base64 text as it appears in the message. d2i_X509 with
+// OpenSSL 3.0 costs more than the whole signature check (provider lookups for the public key,
+// lock-heavy across threads), and the same few certificates arrive again and again. Keyed by
+// the text, so a hit costs one hash of ~2 KB instead of base64 decoding + hashing the DER; one
+// text always decodes to the same DER, so the cache stays content-addressed and sharing it
+// across Verifier instances is safe. Bounded (cleared when full: a flood of distinct
+// certificates costs decode time, never memory). Failures are not cached.
 struct DecodedCertificate {
   pki::X509Ptr cert;
   pki::CertificateFacts facts;  // printing names and hashing costs too: done once
 };
 using DecodedPtr = std::shared_ptr<const DecodedCertificate>;
 
+enum class DecodeError { kNone, kBase64, kDer };
+
 class CertificateCache {
  public:
-  DecodedPtr Get(const std::string& der) {
+  DecodedPtr Get(std::string_view base64, DecodeError* error) {
+    *error = DecodeError::kNone;
     {
       std::shared_lock lock(mutex_);
-      const auto it = by_der_.find(der);
-      if (it != by_der_.end()) {
+      const auto it = by_text_.find(base64);
+      if (it != by_text_.end()) {
         return it->second;
       }
     }
-    pki::X509Ptr cert = CertificateFromDer(der);
+    const std::optional<std::string> der = Base64Decode(base64, kMaxCertificateBytes);
+    if (!der) {
+      *error = DecodeError::kBase64;
+      return nullptr;
+    }
+    pki::X509Ptr cert = CertificateFromDer(*der);
     if (cert == nullptr) {
+      *error = DecodeError::kDer;
       return nullptr;
     }
     // Computes the cached extension data now, so later concurrent users only read it.
@@ -257,17 +268,21 @@ class CertificateCache {
     decoded->facts = DescribeCert(cert.get());
     decoded->cert = std::move(cert);
     std::unique_lock lock(mutex_);
-    if (by_der_.size() >= kMaxEntries) {
-      by_der_.clear();
+    if (by_text_.size() >= kMaxEntries) {
+      by_text_.clear();
     }
-    by_der_.emplace(der, decoded);
+    by_text_.emplace(std::string(base64), decoded);
     return decoded;
   }
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
   static constexpr size_t kMaxEntries = 4096;
   std::shared_mutex mutex_;
-  std::unordered_map<std::string, DecodedPtr> by_der_;
+  std::unordered_map<std::string, DecodedPtr, Hash, std::equal_to<>> by_text_;
 };
 
 CertificateCache& Certificates() {
@@ -276,12 +291,22 @@ CertificateCache& Certificates() {
 }
 
 Result<DecodedPtr> DecodeCertificate(const xmlNode* holder, std::string_view what) {
-  const std::optional<std::string> der = Base64Decode(TextContent(holder), kMaxCertificateBytes);
-  if (!der) {
+  // The text without a copy when it is one text node (always, in practice).
+  std::string joined;
+  std::string_view text;
+  const xmlNode* c = holder->children;
+  if (c != nullptr && c->next == nullptr && c->type == XML_TEXT_NODE) {
+    text = View(c->content);
+  } else {
+    joined = TextContent(holder);
+    text = joined;
+  }
+  DecodeError error = DecodeError::kNone;
+  DecodedPtr decoded = Certificates().Get(text, &error);
+  if (error == DecodeError::kBase64) {
     return Malformed(std::string(what) + " is not base64 of at most " +
                      std::to_string(kMaxCertificateBytes) + " bytes");
   }
-  DecodedPtr decoded = Certificates().Get(*der);
   if (decoded == nullptr) {
     return Malformed(std::string(what) + " is not a DER X.509 certificate");
   }
