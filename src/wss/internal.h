@@ -3,12 +3,6 @@
 // (white-box tests include it).
 #pragma once
 
-#include <libxml/tree.h>
-#include <openssl/x509.h>
-#include <xmlsec/keys.h>
-#include <xmlsec/transforms.h>
-#include <xmlsec/xmldsig.h>
-
 #include <deque>
 #include <memory>
 #include <optional>
@@ -16,6 +10,12 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <libxml/tree.h>
+#include <openssl/x509.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/xmldsig.h>
 
 #include "shepgw/common/status.h"
 #include "shepgw/pki/trust.h"
@@ -122,6 +122,7 @@ struct SignatureAlgorithm {
   std::string_view name;  // config name, e.g. "rsa-sha256"
   std::string_view uri;
   xmlSecTransformId (*transform)();
+  std::string_view md;  // OpenSSL digest name, e.g. "SHA256"
   KeyKind key;
   bool weak;
 };
@@ -129,6 +130,7 @@ struct DigestAlgorithm {
   std::string_view name;
   std::string_view uri;
   xmlSecTransformId (*transform)();
+  std::string_view md;  // OpenSSL digest name, e.g. "SHA256"
   bool weak;
 };
 

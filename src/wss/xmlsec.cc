@@ -1,4 +1,7 @@
 // xmlsec setup, locked-down dsig contexts, keys and the algorithm table.
+#include <array>
+#include <mutex>
+
 #include <openssl/evp.h>
 #include <xmlsec/crypto.h>
 #include <xmlsec/errors.h>
@@ -7,11 +10,9 @@
 #include <xmlsec/openssl/evp.h>
 #include <xmlsec/xmlsec.h>
 
-#include <array>
-#include <mutex>
-
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/wss/wss.h"
+
 #include "wss/internal.h"
 
 namespace shepgw::wss {
@@ -99,29 +100,30 @@ namespace {
 
 constexpr std::array<SignatureAlgorithm, 7> kSignatureAlgorithms = {{
     {"rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-     xmlSecOpenSSLTransformRsaSha256GetKlass, KeyKind::kRsa, false},
+     xmlSecOpenSSLTransformRsaSha256GetKlass, "SHA256", KeyKind::kRsa, false},
     {"rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-     xmlSecOpenSSLTransformRsaSha384GetKlass, KeyKind::kRsa, false},
+     xmlSecOpenSSLTransformRsaSha384GetKlass, "SHA384", KeyKind::kRsa, false},
     {"rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-     xmlSecOpenSSLTransformRsaSha512GetKlass, KeyKind::kRsa, false},
+     xmlSecOpenSSLTransformRsaSha512GetKlass, "SHA512", KeyKind::kRsa, false},
     {"ecdsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-     xmlSecOpenSSLTransformEcdsaSha256GetKlass, KeyKind::kEc, false},
+     xmlSecOpenSSLTransformEcdsaSha256GetKlass, "SHA256", KeyKind::kEc, false},
     {"ecdsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-     xmlSecOpenSSLTransformEcdsaSha384GetKlass, KeyKind::kEc, false},
+     xmlSecOpenSSLTransformEcdsaSha384GetKlass, "SHA384", KeyKind::kEc, false},
     {"ecdsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
-     xmlSecOpenSSLTransformEcdsaSha512GetKlass, KeyKind::kEc, false},
+     xmlSecOpenSSLTransformEcdsaSha512GetKlass, "SHA512", KeyKind::kEc, false},
     {"rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-     xmlSecOpenSSLTransformRsaSha1GetKlass, KeyKind::kRsa, true},
+     xmlSecOpenSSLTransformRsaSha1GetKlass, "SHA1", KeyKind::kRsa, true},
 }};
 
 constexpr std::array<DigestAlgorithm, 4> kDigestAlgorithms = {{
     {"sha256", "http://www.w3.org/2001/04/xmlenc#sha256", xmlSecOpenSSLTransformSha256GetKlass,
-     false},
+     "SHA256", false},
     {"sha384", "http://www.w3.org/2001/04/xmldsig-more#sha384",
-     xmlSecOpenSSLTransformSha384GetKlass, false},
+     xmlSecOpenSSLTransformSha384GetKlass, "SHA384", false},
     {"sha512", "http://www.w3.org/2001/04/xmlenc#sha512", xmlSecOpenSSLTransformSha512GetKlass,
-     false},
-    {"sha1", "http://www.w3.org/2000/09/xmldsig#sha1", xmlSecOpenSSLTransformSha1GetKlass, true},
+     "SHA512", false},
+    {"sha1", "http://www.w3.org/2000/09/xmldsig#sha1", xmlSecOpenSSLTransformSha1GetKlass, "SHA1",
+     true},
 }};
 
 // Recognised, not implemented: the Kazakh GOST family (no open-source provider exists) and the
