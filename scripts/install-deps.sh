@@ -11,6 +11,7 @@ PACKAGES=(
   libcurl4-openssl-dev curl
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev
   libgtest-dev libgmock-dev
+  tzdata
   python3 python3-zeep python3-xmlsec python3-requests
 )
 

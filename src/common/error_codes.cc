@@ -80,6 +80,7 @@ constexpr std::array<ErrorDescription, static_cast<size_t>(kCount_)> kTable{{
     {kAuthSenderUnknown, "auth.sender_unknown", 401, kClient, false, "Unknown sender"},
     {kAuthServiceNotAllowed, "auth.service_not_allowed", 403, kClient, false,
      "Sender is not allowed to call this service"},
+    {kGatewayMaintenance, "gateway.maintenance", 503, kServer, true, "Service under maintenance"},
 }};
 
 }  // namespace

@@ -61,6 +61,8 @@ enum class ErrorCode {
   kAuthSignerNotSender,      // a valid signature, by a certificate not bound to senderId
   kAuthSenderUnknown,        // senderId is not a registered participant
   kAuthServiceNotAllowed,    // the participant is not subscribed to serviceId (BY-7)
+  // Maintenance (KZ-9). HTTP 503 with Retry-After.
+  kGatewayMaintenance,       // a planned or unplanned maintenance window is in force
   kCount_,               // not a code: number of entries
 };
 
