@@ -165,9 +165,8 @@ struct TzParser {
 
 std::string ParseLocalDateTime(std::string_view text, LocalDateTime* out) {
   LocalDateTime t;
-  const bool shape = (text.size() == 16 || text.size() == 19) && text[4] == '-' &&
-                     text[7] == '-' && text[10] == 'T' && text[13] == ':' &&
-                     (text.size() == 16 || text[16] == ':');
+  const bool shape = (text.size() == 16 || text.size() == 19) && text[4] == '-' && text[7] == '-' &&
+                     text[10] == 'T' && text[13] == ':' && (text.size() == 16 || text[16] == ':');
   if (!shape || !Digits(text, 0, 4, &t.year) || !Digits(text, 5, 2, &t.month) ||
       !Digits(text, 8, 2, &t.day) || !Digits(text, 11, 2, &t.hour) ||
       !Digits(text, 14, 2, &t.minute) || (text.size() == 19 && !Digits(text, 17, 2, &t.second))) {
@@ -188,8 +187,8 @@ std::string ParseLocalDateTime(std::string_view text, LocalDateTime* out) {
 }
 
 std::string FormatLocalDateTime(const LocalDateTime& t) {
-  return Pad(t.year, 4) + "-" + Pad(t.month, 2) + "-" + Pad(t.day, 2) + "T" + Pad(t.hour, 2) +
-         ":" + Pad(t.minute, 2) + ":" + Pad(t.second, 2);
+  return Pad(t.year, 4) + "-" + Pad(t.month, 2) + "-" + Pad(t.day, 2) + "T" + Pad(t.hour, 2) + ":" +
+         Pad(t.minute, 2) + ":" + Pad(t.second, 2);
 }
 
 std::string FormatUtc(system_clock::time_point t) {
@@ -323,9 +322,9 @@ int64_t TimeZone::FooterOffset(int64_t utc) const {
   }
   const int year = FromSeconds(utc + f.std_offset).year;
   // Transition instants in UTC: the start is given in standard time, the end in DST.
-  const int64_t start = RuleLocalSeconds(year, f.start.kind, f.start.a, f.start.b, f.start.c,
-                                         f.start.time) -
-                        f.std_offset;
+  const int64_t start =
+      RuleLocalSeconds(year, f.start.kind, f.start.a, f.start.b, f.start.c, f.start.time) -
+      f.std_offset;
   const int64_t end =
       RuleLocalSeconds(year, f.end.kind, f.end.a, f.end.b, f.end.c, f.end.time) - f.dst_offset;
   const bool in_dst = start < end ? (utc >= start && utc < end) : !(utc >= end && utc < start);
@@ -475,8 +474,8 @@ std::optional<TimeZone> TimeZone::Load(std::string_view name, std::string* error
   bool valid = !name.empty() && name.size() <= 255 && name.front() != '/' && name.back() != '/';
   for (const char ch : name) {
     const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-                    (ch >= '0' && ch <= '9') || ch == '/' || ch == '_' || ch == '-' ||
-                    ch == '+' || ch == '.';
+                    (ch >= '0' && ch <= '9') || ch == '/' || ch == '_' || ch == '-' || ch == '+' ||
+                    ch == '.';
     valid = valid && ok;
   }
   // No "." or ".." component: the name must stay inside the database directory.
@@ -493,7 +492,8 @@ std::optional<TimeZone> TimeZone::Load(std::string_view name, std::string* error
     rest.remove_prefix(slash + 1);
   }
   if (!valid) {
-    *error = "invalid time zone name '" + std::string(name) + "' (expected Area/City, e.g. Asia/Almaty)";
+    *error =
+        "invalid time zone name '" + std::string(name) + "' (expected Area/City, e.g. Asia/Almaty)";
     return std::nullopt;
   }
   const std::string path = dir + "/" + std::string(name);

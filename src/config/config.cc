@@ -12,9 +12,9 @@
 #include <utility>
 
 #include "config/values.h"
+#include "config/yaml_reader.h"
 #include "shepgw/common/tz.h"
 #include "shepgw/common/utf8.h"
-#include "config/yaml_reader.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,9 +38,9 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
+using shepgw::IsValidUtf8;
 using shepgw::LocalDateTime;
 using shepgw::TimeZone;
-using shepgw::IsValidUtf8;
 
 // std::strerror is not thread-safe; a reload may run concurrently with other threads.
 std::string ErrnoText() { return std::system_category().message(errno); }
@@ -517,8 +517,8 @@ constexpr size_t kMaxNoticeBytes = 1000;
 
 std::string Ordinal(size_t n) {
   static constexpr std::array<std::string_view, 11> kWords = {
-      "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
-      "tenth"};
+      "",      "first",   "second", "third", "fourth", "fifth",
+      "sixth", "seventh", "eighth", "ninth", "tenth"};
   return n < kWords.size() ? std::string(kWords[n]) : std::to_string(n) + "th";
 }
 
@@ -538,9 +538,9 @@ bool ReadLocalTime(ErrorList& errors, const Field& field, const std::optional<Ti
   }
   const auto t = zone->FromLocal(*local);
   if (!t) {
-    errors.Add(field.path, field.line,
-               internal::Quote(text) + " does not exist in " + zone->name() +
-                   " (the clocks skip it)");
+    errors.Add(
+        field.path, field.line,
+        internal::Quote(text) + " does not exist in " + zone->name() + " (the clocks skip it)");
     return false;
   }
   *out = *t;
@@ -672,9 +672,9 @@ void ParseMaintenance(ErrorList& errors, const Field& field, Config& config) {
     }
     ++order;
   }
-  std::stable_sort(windows.begin(), windows.end(), [](const ParsedWindow& a, const ParsedWindow& b) {
-    return a.window.start < b.window.start;
-  });
+  std::stable_sort(
+      windows.begin(), windows.end(),
+      [](const ParsedWindow& a, const ParsedWindow& b) { return a.window.start < b.window.start; });
   // Overlaps: sorted by start, a window overlaps an earlier one iff it starts before the
   // latest end so far. The error goes on the one written later in the file.
   const ParsedWindow* latest = nullptr;
@@ -696,9 +696,9 @@ void ParseMaintenance(ErrorList& errors, const Field& field, Config& config) {
     const size_t n = ++per_month[{w.local_start.year, w.local_start.month}];
     if (n > 2) {
       const std::string month = FormatLocalDateTime(w.local_start).substr(0, 7);
-      errors.Add(w.path, w.window.line,
-                 "a " + Ordinal(n) + " planned window in " + month +
-                     " (KZ-9 allows at most two a month)");
+      errors.Add(
+          w.path, w.window.line,
+          "a " + Ordinal(n) + " planned window in " + month + " (KZ-9 allows at most two a month)");
     }
   }
   for (ParsedWindow& w : windows) {

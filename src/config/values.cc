@@ -94,7 +94,8 @@ std::string ParseDuration(std::string_view text, Millis* out) {
   const size_t digits = LeadingDigits(text);
   const std::string_view unit = text.substr(digits);
   if (digits > 0 && unit.empty()) {
-    return "invalid duration " + Quote(text) + ": a unit is required (ms, s, m, h or d), e.g. \"30s\"";
+    return "invalid duration " + Quote(text) +
+           ": a unit is required (ms, s, m, h or d), e.g. \"30s\"";
   }
   int64_t factor = 0;
   if (unit == "ms") {

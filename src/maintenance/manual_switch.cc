@@ -10,6 +10,7 @@
 #include "shepgw/common/tz.h"
 #include "shepgw/common/utf8.h"
 #include "shepgw/maintenance/maintenance.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

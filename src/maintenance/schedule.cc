@@ -26,8 +26,8 @@ WindowInfo Unplanned(const ManualEntry& e) {
   if (!e.service_id.empty()) {
     services.push_back(e.service_id);
   }
-  return WindowInfo{WindowInfo::Kind::kUnplanned, -1, e.since, e.until, std::move(services),
-                    e.notice};
+  return WindowInfo{WindowInfo::Kind::kUnplanned, -1,      e.since, e.until,
+                    std::move(services),          e.notice};
 }
 
 // nullopt (no end) sorts after every instant.

@@ -31,9 +31,9 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 // One unplanned maintenance entry (switched on by the operator).
 struct ManualEntry {
-  std::string service_id;         // empty: the whole gateway
-  std::string notice;             // UTF-8, <= 1000 bytes, may be empty
-  TimePoint since;                // when it was switched on
+  std::string service_id;          // empty: the whole gateway
+  std::string notice;              // UTF-8, <= 1000 bytes, may be empty
+  TimePoint since;                 // when it was switched on
   std::optional<TimePoint> until;  // switches itself off at this instant; nullopt: until Off()
   bool operator==(const ManualEntry&) const = default;
 };
@@ -48,7 +48,7 @@ struct WindowInfo {
   Kind kind = Kind::kPlanned;
   int index = -1;  // position in Schedule::windows() for planned windows, -1 for unplanned
   TimePoint start;
-  std::optional<TimePoint> end;     // nullopt: unplanned without an end
+  std::optional<TimePoint> end;       // nullopt: unplanned without an end
   std::vector<std::string> services;  // empty: every service
   std::string notice;
 };
@@ -139,11 +139,11 @@ std::string RenderManualState(const ManualState& state);
 std::optional<ManualState> ParseManualState(std::string_view text, std::string* error);
 
 struct AvailabilityReport {
-  std::chrono::seconds period{0};   // the part of the window that was observed
+  std::chrono::seconds period{0};         // the part of the window that was observed
   std::chrono::seconds planned_break{0};  // planned windows inside the period
-  std::chrono::seconds t_planned{0};  // Tplanned = period − planned breaks
-  std::chrono::seconds t_down{0};     // Tdown, outside planned breaks
-  double kav_percent = 100.0;         // (Tplanned − Tdown) / Tplanned × 100; 100 when Tplanned = 0
+  std::chrono::seconds t_planned{0};      // Tplanned = period − planned breaks
+  std::chrono::seconds t_down{0};         // Tdown, outside planned breaks
+  double kav_percent = 100.0;  // (Tplanned − Tdown) / Tplanned × 100; 100 when Tplanned = 0
 };
 
 // Kav (BY-2) = (Tplanned − Tdown) / Tplanned × 100 over the last availability_window, with
@@ -171,7 +171,7 @@ class AvailabilityTracker {
   const TimePoint started_;
   mutable std::mutex mu_;
   std::deque<std::pair<TimePoint, TimePoint>> down_;  // disjoint, sorted [from, to)
-  std::optional<TimePoint> down_since_;  // currently down since (open interval)
+  std::optional<TimePoint> down_since_;               // currently down since (open interval)
   TimePoint last_observed_;
 };
 

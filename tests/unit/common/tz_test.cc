@@ -24,9 +24,7 @@ LocalDateTime L(std::string_view text) {
   return t;
 }
 
-std::string Utc(const std::optional<TimeZone::time_point>& t) {
-  return t ? FormatUtc(*t) : "none";
-}
+std::string Utc(const std::optional<TimeZone::time_point>& t) { return t ? FormatUtc(*t) : "none"; }
 
 TEST(LocalDateTimeTest, ParsesStrictIso) {
   LocalDateTime t;
@@ -36,9 +34,9 @@ TEST(LocalDateTimeTest, ParsesStrictIso) {
   EXPECT_EQ(t, (LocalDateTime{2028, 2, 29, 23, 59, 59}));
   EXPECT_EQ(FormatLocalDateTime(t), "2028-02-29T23:59:59");
   const char* kShape = "expected a local date and time YYYY-MM-DDTHH:MM[:SS]";
-  for (const char* bad : {"2026-12-5T22:00", "2026-12-05 22:00", "2026-12-05T22", "2026-12-05",
-                          "2026-12-05T22:00Z", "2026-12-05T22:00+05:00", "2026-12-05T2a:00",
-                          "", "2026-12-05T22:00:0"}) {
+  for (const char* bad :
+       {"2026-12-5T22:00", "2026-12-05 22:00", "2026-12-05T22", "2026-12-05", "2026-12-05T22:00Z",
+        "2026-12-05T22:00+05:00", "2026-12-05T2a:00", "", "2026-12-05T22:00:0"}) {
     EXPECT_EQ(ParseLocalDateTime(bad, &t), kShape) << bad;
   }
   EXPECT_EQ(ParseLocalDateTime("2027-02-29T10:00", &t), "no such date");

@@ -240,7 +240,8 @@ TEST(MaintenanceConfigTest, ServicesNoticeAndDurations) {
     - start: "2026-12-05T22:00"
       end: "2026-12-06T02:00"
       services: []
-      notice: ")" + long_notice + R"("
+      notice: ")" + long_notice +
+                       R"("
     - start: "2026-12-19T22:00"
       end: "2026-12-20T02:00"
       services: [A, A]

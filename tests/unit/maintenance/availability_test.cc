@@ -22,7 +22,7 @@ TEST(AvailabilityTest, ThirtyDaysOneHourDown) {
   EXPECT_EQ(r.t_planned, 30 * kDay);
   EXPECT_EQ(r.t_down, hours(1));
   EXPECT_NEAR(r.kav_percent, 99.8611, 0.0001);  // 719/720
-  EXPECT_GT(r.kav_percent, 99.0);                // BY-2
+  EXPECT_GT(r.kav_percent, 99.0);               // BY-2
 }
 
 TEST(AvailabilityTest, PlannedWindowsAreExcludedFromBothSides) {

@@ -77,9 +77,8 @@ TEST_F(ManualSwitchTest, PersistenceRoundTrip) {
   {
     ManualSwitch sw(path_);
     EXPECT_EQ(sw.load_error(), "");  // no file yet: fine
-    EXPECT_EQ(sw.On(std::nullopt, "Жаңарту \"қызмет\" / обновление", now_ + minutes(45), now_)
-                  .error,
-              "");
+    EXPECT_EQ(
+        sw.On(std::nullopt, "Жаңарту \"қызмет\" / обновление", now_ + minutes(45), now_).error, "");
     EXPECT_EQ(sw.On("SVC_A", "", std::nullopt, now_).error, "");
   }
   EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
@@ -101,12 +100,11 @@ TEST_F(ManualSwitchTest, PersistenceRoundTrip) {
 TEST_F(ManualSwitchTest, CorruptFileIsIgnored) {
   for (const std::string& content : std::vector<std::string>{
            "{{{ not yaml", "version: 2\nentries: []\n", "version: 1\nentries: 5\n",
-        "version: 1\nentries:\n  - notice: x\n",
-        "version: 1\nentries:\n  - since: yesterday\n",
-        "version: 1\nentries:\n  - since: 2026-12-10T10:00:00Z\n    colour: red\n",
-        "version: 1\nentries:\n  - since: 2026-12-10T10:00:00Z\n  - since: "
-        "2026-12-10T10:00:00Z\n",
-        std::string("\x00\x01\x02", 3)}) {
+           "version: 1\nentries:\n  - notice: x\n", "version: 1\nentries:\n  - since: yesterday\n",
+           "version: 1\nentries:\n  - since: 2026-12-10T10:00:00Z\n    colour: red\n",
+           "version: 1\nentries:\n  - since: 2026-12-10T10:00:00Z\n  - since: "
+           "2026-12-10T10:00:00Z\n",
+           std::string("\x00\x01\x02", 3)}) {
     Write(content);
     ManualSwitch sw(path_);
     EXPECT_NE(sw.load_error(), "") << content;

@@ -39,8 +39,8 @@ TEST(ScheduleTest, WindowAcrossMidnightAndMonthEnd) {
 
 TEST(ScheduleTest, LeapDay) {
   const Schedule schedule(Config({Window("2028-02-29T23:00", "2028-03-01T01:00")}));
-  EXPECT_TRUE(schedule.At(Utc("2028-02-29T18:30:00Z"), "SVC").in_window);   // 23:30 local
-  EXPECT_TRUE(schedule.At(Utc("2028-02-29T19:59:59Z"), "SVC").in_window);   // 00:59:59 on 03-01
+  EXPECT_TRUE(schedule.At(Utc("2028-02-29T18:30:00Z"), "SVC").in_window);  // 23:30 local
+  EXPECT_TRUE(schedule.At(Utc("2028-02-29T19:59:59Z"), "SVC").in_window);  // 00:59:59 on 03-01
   EXPECT_FALSE(schedule.At(Utc("2028-02-29T20:00:00Z"), "SVC").in_window);
 }
 
@@ -96,8 +96,8 @@ TEST(ScheduleTest, LeadTimeDrainsOnlyForWindowsThatApply) {
 }
 
 TEST(ScheduleTest, ServiceFilters) {
-  const Schedule schedule(Config({Window("2026-12-05T22:00", "2026-12-06T02:00", {"A", "B"},
-                                         "A and B are being updated")}));
+  const Schedule schedule(Config(
+      {Window("2026-12-05T22:00", "2026-12-06T02:00", {"A", "B"}, "A and B are being updated")}));
   const TimePoint t = Local("2026-12-05T23:00");
   EXPECT_TRUE(schedule.At(t, "A").in_window);
   EXPECT_TRUE(schedule.At(t, "B").in_window);
