@@ -14,6 +14,7 @@ PACKAGES=(
   libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev
   dpkg-dev file                         # cpack -G DEB: dpkg-shlibdeps computes Depends
+  tzdata                                # maintenance windows: /usr/share/zoneinfo
 )
 if [[ ${1:-} != --build-only ]]; then
   PACKAGES+=(
@@ -21,7 +22,7 @@ if [[ ${1:-} != --build-only ]]; then
     libgtest-dev libgmock-dev
     python3 python3-zeep python3-xmlsec python3-requests
     prometheus
-  wireguard-go wireguard-tools nftables iproute2
+    wireguard-go wireguard-tools nftables iproute2
     systemd                             # systemd-analyze verifies config/shepgw.service
   )
 fi

@@ -82,6 +82,7 @@ constexpr std::array<ErrorDescription, static_cast<size_t>(kCount_)> kTable{{
      "Sender is not allowed to call this service"},
     {kUpstreamNetworkUnreachable, "upstream.network_unreachable", 503, kServer, true,
      "Internal network unreachable"},
+    {kGatewayMaintenance, "gateway.maintenance", 503, kServer, true, "Service under maintenance"},
 }};
 
 }  // namespace

@@ -7,11 +7,14 @@
 #include <array>
 #include <cerrno>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "config/values.h"
 #include "config/yaml_reader.h"
+#include "shepgw/common/tz.h"
+#include "shepgw/common/utf8.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +37,10 @@ using internal::Require;
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
+
+using shepgw::IsValidUtf8;
+using shepgw::LocalDateTime;
+using shepgw::TimeZone;
 
 // std::strerror is not thread-safe; a reload may run concurrently with other threads.
 std::string ErrnoText() { return std::system_category().message(errno); }
@@ -513,13 +520,210 @@ void ParseParticipants(ErrorList& errors, const Field& field, Config& config) {
   }
 }
 
+// --- maintenance -----------------------------------------------------------------------
+
+constexpr size_t kMaxPlannedWindows = 1000;
+constexpr size_t kMaxNoticeBytes = 1000;
+
+std::string Ordinal(size_t n) {
+  static constexpr std::array<std::string_view, 11> kWords = {
+      "",      "first",   "second", "third", "fourth", "fifth",
+      "sixth", "seventh", "eighth", "ninth", "tenth"};
+  return n < kWords.size() ? std::string(kWords[n]) : std::to_string(n) + "th";
+}
+
+// A local date and time in the zone (when it is known). Returns false after an error.
+bool ReadLocalTime(ErrorList& errors, const Field& field, const std::optional<TimeZone>& zone,
+                   LocalDateTime* local, std::chrono::system_clock::time_point* out) {
+  std::string text;
+  if (!Require(errors, field) || !ReadString(errors, field, &text)) {
+    return false;
+  }
+  if (std::string problem = ParseLocalDateTime(text, local); !problem.empty()) {
+    errors.Add(field.path, field.line, problem + ", got " + internal::Quote(text));
+    return false;
+  }
+  if (!zone) {
+    return false;  // the zone's own error is reported
+  }
+  const auto t = zone->FromLocal(*local);
+  if (!t) {
+    errors.Add(
+        field.path, field.line,
+        internal::Quote(text) + " does not exist in " + zone->name() + " (the clocks skip it)");
+    return false;
+  }
+  *out = *t;
+  return true;
+}
+
+struct ParsedWindow {
+  MaintenanceWindowConfig window;
+  LocalDateTime local_start;
+  std::string path;
+  size_t file_order = 0;
+};
+
+void ParsePlannedWindow(ErrorList& errors, const Field& item, const std::optional<TimeZone>& zone,
+                        std::vector<ParsedWindow>& out) {
+  MapReader m(errors, item);
+  if (!m.ok()) {
+    return;
+  }
+  ParsedWindow p;
+  p.path = item.path;
+  p.window.line = item.line;
+  LocalDateTime local_end;
+  const Field start = m.Get("start");
+  const Field end = m.Get("end");
+  bool ok = ReadLocalTime(errors, start, zone, &p.local_start, &p.window.start);
+  ok = ReadLocalTime(errors, end, zone, &local_end, &p.window.end) && ok;
+  if (ok && p.window.end <= p.window.start) {
+    errors.Add(end.path, end.line,
+               "must be after start (" + FormatLocalDateTime(p.local_start) + "), got " +
+                   FormatLocalDateTime(local_end));
+    ok = false;
+  }
+  p.window.start_local = FormatLocalDateTime(p.local_start);
+  p.window.end_local = FormatLocalDateTime(local_end);
+
+  const Field services = m.Get("services");
+  bool services_ok = false;
+  const std::vector<Field> items = ReadSequence(errors, services, kMaxServices, &services_ok);
+  if (services_ok && items.empty()) {
+    errors.Add(services.path, services.line,
+               "must list at least one serviceId (leave the key out for every service)");
+    ok = false;
+  }
+  for (const Field& f : items) {
+    std::string service;
+    if (!ReadString(errors, f, &service)) {
+      ok = false;
+      continue;
+    }
+    if (std::find(p.window.services.begin(), p.window.services.end(), service) !=
+        p.window.services.end()) {
+      errors.Add(f.path, f.line, "duplicate service " + internal::Quote(service));
+      ok = false;
+      continue;
+    }
+    p.window.services.push_back(std::move(service));
+  }
+  if (services.present && !services_ok) {
+    ok = false;
+  }
+
+  const Field notice = m.Get("notice");
+  std::string text;
+  if (ReadString(errors, notice, &text)) {
+    if (text.size() > kMaxNoticeBytes) {
+      errors.Add(notice.path, notice.line,
+                 "must be at most " + std::to_string(kMaxNoticeBytes) + " bytes, got " +
+                     std::to_string(text.size()));
+      ok = false;
+    } else if (!IsValidUtf8(text)) {
+      errors.Add(notice.path, notice.line, "must be valid UTF-8");
+      ok = false;
+    } else {
+      p.window.notice = std::move(text);
+    }
+  } else if (notice.present) {
+    ok = false;
+  }
+  m.Finish();
+  if (ok) {
+    out.push_back(std::move(p));
+  }
+}
+
+void ParseMaintenance(ErrorList& errors, const Field& field, Config& config) {
+  if (!field.present) {
+    return;
+  }
+  MaintenanceConfig& maintenance = config.maintenance;
+  MapReader m(errors, field);
+  if (!m.ok()) {
+    return;
+  }
+  const Field tz_field = m.Get("timezone");
+  ReadString(errors, tz_field, &maintenance.timezone);
+  std::optional<TimeZone> zone;
+  if (!tz_field.present || !maintenance.timezone.empty()) {
+    std::string problem;
+    zone = TimeZone::Load(maintenance.timezone, &problem);
+    if (!zone) {
+      errors.Add(tz_field.path, tz_field.present ? tz_field.line : m.line(), problem);
+    }
+  }
+  ReadDuration(errors, m.Get("lead_time"), Millis(0), hours(24), &maintenance.lead_time);
+  ReadString(errors, m.Get("state_file"), &maintenance.state_file);
+  const Field retry = m.Get("unplanned_retry_after");
+  Millis retry_after{0};
+  if (ReadDuration(errors, retry, seconds(1), hours(24), &retry_after)) {
+    if (retry_after.count() % 1000 != 0) {
+      errors.Add(retry.path, retry.line,
+                 "must be a whole number of seconds, got " + retry.node.Scalar());
+    } else {
+      maintenance.unplanned_retry_after = retry_after;
+    }
+  }
+  ReadDuration(errors, m.Get("availability_window"), hours(1), hours(24 * 400),
+               &maintenance.availability_window);
+
+  const Field planned = m.Get("planned");
+  bool ok = false;
+  std::vector<ParsedWindow> windows;
+  size_t order = 0;
+  for (const Field& item : ReadSequence(errors, planned, kMaxPlannedWindows, &ok)) {
+    const size_t before = windows.size();
+    ParsePlannedWindow(errors, item, zone, windows);
+    if (windows.size() > before) {
+      windows.back().file_order = order;
+    }
+    ++order;
+  }
+  std::stable_sort(
+      windows.begin(), windows.end(),
+      [](const ParsedWindow& a, const ParsedWindow& b) { return a.window.start < b.window.start; });
+  // Overlaps: sorted by start, a window overlaps an earlier one iff it starts before the
+  // latest end so far. The error goes on the one written later in the file.
+  const ParsedWindow* latest = nullptr;
+  for (const ParsedWindow& w : windows) {
+    if (latest != nullptr && w.window.start < latest->window.end) {
+      const ParsedWindow& later = w.file_order > latest->file_order ? w : *latest;
+      const ParsedWindow& earlier = w.file_order > latest->file_order ? *latest : w;
+      errors.Add(later.path, later.window.line,
+                 "overlaps the planned window at line " + std::to_string(earlier.window.line) +
+                     " (" + earlier.window.start_local + " to " + earlier.window.end_local + ")");
+    }
+    if (latest == nullptr || w.window.end > latest->window.end) {
+      latest = &w;
+    }
+  }
+  // KZ-9: at most two planned windows starting in one calendar month, in the zone.
+  std::map<std::pair<int, int>, size_t> per_month;
+  for (const ParsedWindow& w : windows) {
+    const size_t n = ++per_month[{w.local_start.year, w.local_start.month}];
+    if (n > 2) {
+      const std::string month = FormatLocalDateTime(w.local_start).substr(0, 7);
+      errors.Add(
+          w.path, w.window.line,
+          "a " + Ordinal(n) + " planned window in " + month + " (KZ-9 allows at most two a month)");
+    }
+  }
+  for (ParsedWindow& w : windows) {
+    maintenance.planned.push_back(std::move(w.window));
+  }
+  m.Finish();
+}
+
 // The top-level sections. To add one: write ParseX(errors, field, config) and add a row.
 struct Section {
   std::string_view key;
   void (*parse)(ErrorList& errors, const Field& field, Config& config);
 };
 // Order matters only where a section reads what an earlier one set (has_wss).
-constexpr std::array<Section, 10> kSections = {{
+constexpr std::array<Section, 11> kSections = {{
     {"listen", ParseListen},
     {"admin", ParseAdmin},
     {"limits", ParseLimits},
@@ -530,6 +734,7 @@ constexpr std::array<Section, 10> kSections = {{
     {"gateway_key", ParseGatewayKey},
     {"participants", ParseParticipants},
     {"routes", ParseRoutes},
+    {"maintenance", ParseMaintenance},
 }};
 
 void ParseDocument(ErrorList& errors, const std::string& yaml, Config& config) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <vector>
 
 #include <arpa/inet.h>
@@ -93,7 +94,8 @@ std::string ParseDuration(std::string_view text, Millis* out) {
   const size_t digits = LeadingDigits(text);
   const std::string_view unit = text.substr(digits);
   if (digits > 0 && unit.empty()) {
-    return "invalid duration " + Quote(text) + ": a unit is required (ms, s, m or h), e.g. \"30s\"";
+    return "invalid duration " + Quote(text) +
+           ": a unit is required (ms, s, m, h or d), e.g. \"30s\"";
   }
   int64_t factor = 0;
   if (unit == "ms") {
@@ -104,15 +106,21 @@ std::string ParseDuration(std::string_view text, Millis* out) {
     factor = 60'000;
   } else if (unit == "h") {
     factor = 3'600'000;
+  } else if (unit == "d") {
+    factor = 86'400'000;
   }
   if (digits == 0 || factor == 0) {
     return "invalid duration " + Quote(text) +
-           R"(: expected a whole number with a unit ms, s, m or h (e.g. "30s", "250ms"))";
+           R"(: expected a whole number with a unit ms, s, m, h or d (e.g. "30s", "250ms"))";
   }
   if (digits > kMaxDigits) {
     return "invalid duration " + Quote(text) + ": too large";
   }
-  *out = Millis(static_cast<int64_t>(DigitsValue(text.substr(0, digits))) * factor);
+  const auto value = static_cast<int64_t>(DigitsValue(text.substr(0, digits)));
+  if (value > std::numeric_limits<int64_t>::max() / factor) {
+    return "invalid duration " + Quote(text) + ": too large";
+  }
+  *out = Millis(value * factor);
   return {};
 }
 

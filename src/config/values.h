@@ -14,7 +14,7 @@
 
 namespace shepgw::config::internal {
 
-// "<digits><unit>", unit one of ms, s, m, h. No sign, no fraction, no spaces, and no bare
+// "<digits><unit>", unit one of ms, s, m, h, d (24 h). No sign, no fraction, no spaces, and no bare
 // integers: "30" would be ambiguous between seconds and milliseconds.
 std::string ParseDuration(std::string_view text, Millis* out);
 // "<digits>[unit]", unit one of B, KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of

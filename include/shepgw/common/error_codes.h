@@ -63,6 +63,8 @@ enum class ErrorCode {
   kAuthServiceNotAllowed,    // the participant is not subscribed to serviceId (BY-7)
   // The VPN side (connector). HTTP 503 + Retry-After.
   kUpstreamNetworkUnreachable,  // tunnel interface missing/down or no route to the upstream
+  // Maintenance (KZ-9). HTTP 503 with Retry-After.
+  kGatewayMaintenance,       // a planned or unplanned maintenance window is in force
   kCount_,               // not a code: number of entries
 };
 

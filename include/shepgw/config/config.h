@@ -127,6 +127,27 @@ struct LoggingConfig {
   bool access_log = true;
 };
 
+// maintenance.planned[]: one planned window (KZ-9), in maintenance.timezone.
+struct MaintenanceWindowConfig {
+  std::string start_local;  // as written, normalised to YYYY-MM-DDTHH:MM:SS
+  std::string end_local;
+  std::chrono::system_clock::time_point start;  // resolved in the zone
+  std::chrono::system_clock::time_point end;    // > start
+  std::vector<std::string> services;            // serviceIds it applies to; empty = all
+  std::string notice;                           // UTF-8, <= 1000 bytes; may be empty
+  int line = 0;
+};
+
+// maintenance: planned and unplanned maintenance windows, availability (BY-2).
+struct MaintenanceConfig {
+  std::string timezone = "Asia/Almaty";           // zone of the planned windows' local times
+  Millis lead_time{15 * 60'000};                  // readiness false this long before a window
+  std::vector<MaintenanceWindowConfig> planned;   // sorted by start, no overlaps, <= 2/month
+  std::string state_file;                         // unplanned state persisted here; empty: none
+  Millis unplanned_retry_after{5 * 60'000};       // Retry-After of unplanned without an end
+  Millis availability_window{30ll * 24 * 3'600'000};  // sliding period for Kav
+};
+
 struct Config {
   ListenConfig listen;
   LimitsConfig limits;
@@ -141,6 +162,7 @@ struct Config {
   TrustConfig trust;
   GatewayKeyConfig gateway_key;
   std::vector<ParticipantConfig> participants;
+  MaintenanceConfig maintenance;
   std::string source_path;  // the file it was loaded from
 };
 

@@ -216,8 +216,8 @@ TEST(ConfigTest, UnknownKeysSuggestTheClosestKnownKey) {
   // Transposition counts as one edit.
   EXPECT_EQ(ErrorsWith("logging:\n  levle: info\n"),
             (Lines{"9: logging.levle: unknown key 'levle' (did you mean 'level'?)"}));
-  EXPECT_EQ(ErrorsWith("maintenance:\n  at: 1h\n"),
-            (Lines{"8: maintenance: unknown key 'maintenance'"}));
+  EXPECT_EQ(ErrorsWith("housekeeping:\n  at: 1h\n"),
+            (Lines{"8: housekeeping: unknown key 'housekeeping'"}));
   EXPECT_EQ(ErrorsWith("trust:\n  ca: /x\n"),
             (Lines{"8: trust.anchors: required key is missing", "9: trust.ca: unknown key 'ca'"}));
   EXPECT_EQ(Errors(Load(R"(listen:
@@ -308,20 +308,22 @@ TEST(ConfigTest, Durations) {
                {"5m", ""},
                {"1h", ""},
                {"1ms", ""},
-               {"30", "invalid duration '30': a unit is required (ms, s, m or h), e.g. \"30s\""},
+               {"30", "invalid duration '30': a unit is required (ms, s, m, h or d), e.g. \"30s\""},
                {"-5s", "invalid duration '-5s': must not be negative"},
                {"1.5s",
-                "invalid duration '1.5s': expected a whole number with a unit ms, s, m "
-                "or h (e.g. \"30s\", \"250ms\")"},
+                "invalid duration '1.5s': expected a whole number with a unit ms, s, m, "
+                "h or d (e.g. \"30s\", \"250ms\")"},
                {"\"5 s\"",
                 "invalid duration '5 s': expected a whole number with a unit ms, s, "
-                "m or h (e.g. \"30s\", \"250ms\")"},
+                "m, h or d (e.g. \"30s\", \"250ms\")"},
                {"5sec",
-                "invalid duration '5sec': expected a whole number with a unit ms, s, m "
-                "or h (e.g. \"30s\", \"250ms\")"},
+                "invalid duration '5sec': expected a whole number with a unit ms, s, m, "
+                "h or d (e.g. \"30s\", \"250ms\")"},
                {"0s", "must be between 1ms and 1h, got 0s"},
                {"61m", "must be between 1ms and 1h, got 61m"},
-               {"9999999999999h", "invalid duration '9999999999999h': too large"}});
+               {"9999999999999h", "invalid duration '9999999999999h': too large"},
+               {"999999999999d", "invalid duration '999999999999d': too large"},
+               {"1d", "must be between 1ms and 1h, got 1d"}});
   CheckValues("connector", "connect_timeout", {{"6m", "must be between 1ms and 5m, got 6m"}});
   CheckValues("limits", "retry_after",
               {{"2s", ""},
@@ -570,8 +572,8 @@ extra: 1
                    "4: listen.port: must be between 0 and 65535, got 99999",
                    "5: listen.tls.key: required key is missing",
                    "7: limits.workers: must be between 1 and 1024, got 0",
-                   "8: limits.body_timeout: invalid duration '10': a unit is required (ms, s, m "
-                   "or h), e.g. \"30s\"",
+                   "8: limits.body_timeout: invalid duration '10': a unit is required (ms, s, m, "
+                   "h or d), e.g. \"30s\"",
                    "11: routes[0].upstreams[0]: invalid URL 'ftp://x/': scheme 'ftp' is not "
                    "supported (use http or https)",
                    "12: extra: unknown key 'extra'"}));
