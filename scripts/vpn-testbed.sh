@@ -87,7 +87,7 @@ down() {
 start_wg() {  # ns ifname tag
   local ns=$1 ifc=$2 tag=$3
   ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$ifc" \
-    </dev/null >"$STATE/$tag.log" 2>&1 &
+    </dev/null >"$STATE/$tag.log" 2>&1 9>&- &
   echo $! >"$STATE/$tag.pid"
   for _ in $(seq 100); do
     if ip -n "$ns" link show "$ifc" >/dev/null 2>&1 && [[ -S /var/run/wireguard/$ifc.sock ]]; then
@@ -171,6 +171,11 @@ SGW_WG_A_PID=$(cat "$STATE/wg-a.pid")
 SGW_WG_B_PID=$(cat "$STATE/wg-b.pid")
 ENV
 }
+
+# One testbed per machine: concurrent up/down calls wait for each other.
+mkdir -p /run/lock
+exec 9>/run/lock/shepgw-vpn-testbed.lock
+flock -w 120 9 || { log "could not take /run/lock/shepgw-vpn-testbed.lock"; exit 1; }
 
 case ${1:-} in
   check) check; echo "OK" ;;
