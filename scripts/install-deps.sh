@@ -12,6 +12,8 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev
   libgtest-dev libgmock-dev
   python3 python3-zeep python3-xmlsec python3-requests
+  # tests/fuzz: libFuzzer + ASan/UBSan/LSan (the fuzz test SKIPs without them)
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
