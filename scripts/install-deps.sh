@@ -14,6 +14,9 @@ PACKAGES=(
   python3 python3-zeep python3-xmlsec python3-requests
   # tests/fuzz: libFuzzer + ASan/UBSan/LSan (the fuzz test SKIPs without them)
   clang-14 libclang-rt-14-dev
+  # tests/integration/interop_test.cc: a WSS4J client (the WSS4J tests SKIP without them)
+  openjdk-17-jdk-headless libwss4j-java libxml-security-java libcommons-logging-java
+  libslf4j-java
 )
 
 missing=()
