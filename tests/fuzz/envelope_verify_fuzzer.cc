@@ -40,6 +40,13 @@ struct State {
 };
 
 State* g_state = nullptr;
+bool g_verbose = false;  // SHEPGW_FUZZ_VERBOSE=1: print every verdict (triage, seed checks)
+
+void Report(const char* step, const Status& status) {
+  if (g_verbose) {
+    std::fprintf(stderr, "%s: %s\n", step, status.ok() ? "OK" : status.ToString().c_str());
+  }
+}
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "envelope_verify_fuzzer: %s\n", what.c_str());
@@ -134,6 +141,7 @@ bool HasRelativeNamespace(const xmlNode* node) {
 
 void ResignAndCheck(const State& st, envelope::ParsedEnvelope& parsed) {
   const Status signed_status = st.signer->SignEnvelope(parsed);
+  Report("SignEnvelope", signed_status);
   if (!signed_status.ok()) {
     // Refusals on bad input (e.g. a Body id that is not a plain token) are fine; the gateway
     // answers with a fault. Internal errors are not.
@@ -150,6 +158,7 @@ void ResignAndCheck(const State& st, envelope::ParsedEnvelope& parsed) {
     Die("re-signed request does not re-parse: " + again.status.ToString() + "\n" + out);
   }
   auto verified = st.verifier->Verify(*again.envelope);
+  Report("Verify(re-signed)", verified.status());
   if (!verified.ok()) {
     Die("re-signed request does not verify: " + verified.status().ToString() + "\n" + out);
   }
@@ -158,6 +167,8 @@ void ResignAndCheck(const State& st, envelope::ParsedEnvelope& parsed) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  const char* verbose = std::getenv("SHEPGW_FUZZ_VERBOSE");
+  g_verbose = verbose != nullptr && *verbose == '1';
   g_state = Setup();
   return 0;
 }
@@ -171,8 +182,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)envelope::CheckResponse(in, limits, &is_fault);
 
   auto request = envelope::ParseRequest(in, limits);
+  Report("ParseRequest", request.status);
   if (request.status.ok()) {
     auto verified = st.verifier->Verify(*request.envelope);
+    Report("Verify", verified.status());
     if (verified.ok() && verified->signer == nullptr) {
       Die("Verify succeeded without a signer certificate");
     }

@@ -78,7 +78,14 @@ BSTREF="<wsse:SecurityTokenReference><wsse:Reference URI=\"#X509-7\" ValueType=\
 bst() { echo "<wsse:BinarySecurityToken wsu:Id=\"X509-7\" EncodingType=\"$B64\" ValueType=\"$X509V3\">$(cert_b64 "$1")</wsse:BinarySecurityToken>"; }
 X509CERT="<ds:X509Data><ds:X509Certificate/></ds:X509Data>"
 ISSUERSERIAL="<ds:X509Data><ds:X509IssuerSerial/></ds:X509Data>"
-STRISSUERSERIAL="<wsse:SecurityTokenReference wsu:Id=\"STR-1\">$ISSUERSERIAL</wsse:SecurityTokenReference>"
+# xmlsec1 has no writer inside wsse:SecurityTokenReference: fill it as WSS4J does (RFC 2253).
+issuer_serial_filled() {
+  local issuer serial
+  issuer=$(openssl x509 -in "$PKI/$1.pem" -noout -issuer -nameopt RFC2253,-esc_msb | sed 's/^issuer=//')
+  serial=$(openssl x509 -in "$PKI/$1.pem" -noout -serial | sed 's/^serial=//')
+  echo "<ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>$issuer</ds:X509IssuerName><ds:X509SerialNumber>$((16#$serial))</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data>"
+}
+STRISSUERSERIAL="<wsse:SecurityTokenReference wsu:Id=\"STR-1\">$(issuer_serial_filled signer-rsa)</wsse:SecurityTokenReference>"
 
 sign keyid-rsa signer-rsa $RSA256 $SHA256 wsu:Id "$(keyid signer-rsa)"
 sign keyid-ec signer-ec $EC256 $SHA256 wsu:Id "$(keyid signer-ec)"
@@ -117,5 +124,42 @@ wrapped = body.replace("soapenv:Body", "ns9:Wrapper").replace("<ns9:Wrapper", '<
 evil = re.sub(r' wsu:Id="[^"]*"', "", body).replace("931002451325", "666666666666")
 x = x.replace(body, evil).replace("</wsse:Security>", wrapped + "</wsse:Security>")
 open(sys.argv[2], "w", encoding="utf-8").write(x)
+PY
+# One defect each, so every shape check of the Verifier has a seed that reaches it.
+python3 - "$good" "$OUT/xmlsec1-x509cert-rsa.xml" "$OUT" <<'PY'
+import re, sys
+good = open(sys.argv[1], encoding="utf-8").read()
+x509 = open(sys.argv[2], encoding="utf-8").read()
+out = sys.argv[3]
+sec = re.search(r"<wsse:Security.*?</wsse:Security>", good, re.S).group(0)
+sig = re.search(r"<ds:Signature.*?</ds:Signature>", good, re.S).group(0)
+ref = re.search(r"<ds:Reference.*?</ds:Reference>", good, re.S).group(0)
+ki = re.search(r"<ds:KeyInfo>(.*?)</ds:KeyInfo>", good, re.S).group(1)
+cert = re.search(r"<ds:X509Certificate>.*?</ds:X509Certificate>", x509, re.S).group(0)
+m = {
+    "two-references": good.replace(ref, ref + ref),
+    "two-security": good.replace(sec, sec + sec),
+    "two-signatures": good.replace(sig, sig + sig),
+    "object": good.replace("</ds:KeyInfo>", "</ds:KeyInfo><ds:Object Id=\"o\"/>"),
+    "keyinfo-two-children": good.replace(ki, ki + ki),
+    "str-two-children": good.replace("</wsse:KeyIdentifier>", "</wsse:KeyIdentifier><wsse:Embedded/>"),
+    "x509data-hints": x509.replace(cert, "<ds:X509SubjectName>CN=x</ds:X509SubjectName>" + cert + cert),
+    "x509data-empty": x509.replace(cert, "<ds:X509SKI>AAAA</ds:X509SKI>"),
+    "no-header": re.sub(r"<soapenv:Header>.*?</soapenv:Header>", "", good, flags=re.S),
+    "empty-header": re.sub(r"<soapenv:Header>.*?</soapenv:Header>", "<soapenv:Header/>", good, flags=re.S),
+    "gost-method": good.replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311"),
+    "hmac-method": good.replace("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2000/09/xmldsig#hmac-sha1"),
+    "gost-digest": good.replace("http://www.w3.org/2001/04/xmlenc#sha256", "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-512"),
+    "sha1-digest": good.replace("http://www.w3.org/2001/04/xmlenc#sha256", "http://www.w3.org/2000/09/xmldsig#sha1"),
+    "two-transforms": good.replace("</ds:Transforms>", "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/></ds:Transforms>"),
+    "c14n-child": good.replace("xml-exc-c14n#\"/>\n<ds:SignatureMethod", "xml-exc-c14n#\"><x/></ds:CanonicalizationMethod>\n<ds:SignatureMethod", 1),
+    "serial-not-decimal": open(out + "/xmlsec1-issuerserial-rsa.xml", encoding="utf-8").read().replace(">4096<", ">0x1000<"),
+    "ski-keyidentifier": good.replace("#X509v3", "#X509SubjectKeyIdentifier"),
+    "str-reference-external": good.replace(ki, "<wsse:SecurityTokenReference><wsse:Reference URI=\"http://x/\"/></wsse:SecurityTokenReference>"),
+    "id-on-operation": good.replace(' wsu:Id="id-5b1c0e"', "").replace("<ns3:SendMessage ", '<ns3:SendMessage wsu:Id="id-5b1c0e" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" '),
+    "relative-namespace": good.replace("<iin>", '<iin xmlns:r="rel/ns">'),
+}
+for name, text in m.items():
+    open(f"{out}/mut-{name}.xml", "w", encoding="utf-8").write(text)
 PY
 echo "make-seeds.sh: $(ls "$OUT" | wc -l) seeds in $OUT"
