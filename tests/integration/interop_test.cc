@@ -5,7 +5,8 @@
 //     send it), ds:X509Data/X509Certificate and ds:X509Data/X509IssuerSerial (filled by xmlsec1;
 //     its issuer string is "C=KZ,CN=\D2\B0..." — hex-escaped UTF-8, least specific RDN first);
 //   - Apache WSS4J 1.6 (Debian libwss4j-java, the library of the ShEP reference clients), see
-//     wss4j/SignWss4j.java: KeyIdentifier (X509_KEY_IDENTIFIER) and IssuerSerial.
+//     wss4j/SignWss4j.java: KeyIdentifier (X509_KEY_IDENTIFIER) and IssuerSerial; WSS4J's
+//     WSSecurityEngine also verifies the gateway's signed answers (outbound direction).
 // (Python zeep, BinarySecurityToken style: wss_test.cc.)
 #include <chrono>
 #include <string>
@@ -85,9 +86,10 @@ class InteropTest : public WssGatewayFixture {
     return ReadFile(out);
   }
 
-  void ExpectAccepted(const std::string& signed_request, const std::string& message_id) {
+  // Posts the request, expects 200 + SCSS001 and delivery upstream; returns the answer.
+  std::string ExpectAccepted(const std::string& signed_request, const std::string& message_id) {
     const auto r = Client()->Post(Url(), signed_request);
-    ASSERT_EQ(r.curl_code, 0) << r.error;
+    EXPECT_EQ(r.curl_code, 0) << r.error;
     EXPECT_EQ(r.status, 200) << r.body << "\n--- request:\n"
                              << signed_request << "\n--- log:\n"
                              << GatewayLog();
@@ -96,6 +98,7 @@ class InteropTest : public WssGatewayFixture {
     const std::string delivered = ReadFile(dir_->path() + "/standin-requests.log");
     EXPECT_TRUE(Contains(delivered, message_id + " GBDFL_UniversalServiceSync signed"))
         << delivered;
+    return r.body;
   }
 };
 
@@ -196,6 +199,22 @@ class Wss4jInteropTest : public InteropTest {
     return ReadFile(out);
   }
 
+  // Checks the gateway's answer the way a WSS4J client would: WSSecurityEngine, signer
+  // certificate trusted through the test CA certificates.
+  void ExpectWss4jVerifies(const std::string& answer) {
+    const std::string path = dir_->path() + "/answer.xml";
+    WriteFile(path, answer);
+    std::string output;
+    EXPECT_EQ(RunCommand({"java", "-cp", classpath_, "SignWss4j", "verify", wpki_ + "/root.pem",
+                          wpki_ + "/inter.pem", path},
+                         &output, std::chrono::seconds(120)),
+              0)
+        << output << "\n--- answer:\n"
+        << answer;
+    EXPECT_TRUE(Contains(output, "VERIFIED ") && Contains(output, "CN=shepgw TEST gateway"))
+        << output;
+  }
+
   std::string classpath_;
   std::string classes_;
   std::string keystore_;
@@ -208,7 +227,8 @@ TEST_F(Wss4jInteropTest, KeyIdentifierLikeSignWssSec) {
   const std::string signed_request = SignWithWss4j(MakeSendMessage(spec), "keyid");
   ASSERT_TRUE(Contains(signed_request, "KeyIdentifier")) << signed_request;
   ASSERT_TRUE(Contains(signed_request, "#X509v3")) << signed_request;
-  ExpectAccepted(signed_request, spec.message_id);
+  // ...and the gateway's signed answer verifies with WSS4J, as the client would check it.
+  ExpectWss4jVerifies(ExpectAccepted(signed_request, spec.message_id));
 }
 
 TEST_F(Wss4jInteropTest, IssuerSerialLikeShep) {
@@ -217,7 +237,7 @@ TEST_F(Wss4jInteropTest, IssuerSerialLikeShep) {
   spec.message_id = "wss4j-issuerserial-0001";
   const std::string signed_request = SignWithWss4j(MakeSendMessage(spec), "issuerserial");
   ASSERT_TRUE(Contains(signed_request, "X509IssuerSerial")) << signed_request;
-  ExpectAccepted(signed_request, spec.message_id);
+  ExpectWss4jVerifies(ExpectAccepted(signed_request, spec.message_id));
 }
 
 }  // namespace
