@@ -4,9 +4,10 @@
 // scripts/gen-wss-test-pki.sh), and wss::Signer on whatever parsed (SignEnvelope + Serialize,
 // and SignDocument).
 //
-// Oracle beyond the sanitizers (ASan, UBSan, LSan): a request the gateway parsed and re-signed
+// Oracles beyond the sanitizers (ASan, UBSan, LSan): a request the gateway parsed and re-signed
 // must re-parse and verify with the gateway's own Verifier (the gateway re-signs every request
-// it forwards and every answer; a signature it cannot verify itself is a bug).
+// it forwards and every answer; a signature it cannot verify itself is a bug); whatever
+// ParseRequest accepts, ParseEnvelope accepts; the signer never fails internally.
 //
 // Environment: SHEPGW_FUZZ_PKI_DIR = a directory made by gen-wss-test-pki.sh (required).
 // Run: tests/fuzz/README.md.
@@ -193,6 +194,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   auto any = envelope::ParseEnvelope(in, limits);
+  // ParseEnvelope is ParseRequest without the operation and requestInfo checks.
+  if (request.status.ok() && !any.status.ok()) {
+    Die("ParseRequest accepted what ParseEnvelope refused: " + any.status.ToString());
+  }
   if (any.status.ok()) {
     auto signed_doc = st.signer->SignDocument(in, limits);
     if (!signed_doc.ok() && signed_doc.status().code() == ErrorCode::kGatewayInternal &&
