@@ -24,6 +24,11 @@ if [[ ${1:-} != --build-only ]]; then
     prometheus
     wireguard-go wireguard-tools nftables iproute2
     systemd                             # systemd-analyze verifies config/shepgw.service
+    # tests/fuzz: libFuzzer + ASan/UBSan/LSan (the fuzz test SKIPs without them)
+    clang-14 libclang-rt-14-dev
+    # tests/integration/interop_test.cc: a WSS4J client (the WSS4J tests SKIP without them)
+    openjdk-17-jdk-headless libwss4j-java libxml-security-java libcommons-logging-java
+    libslf4j-java
   )
 fi
 

@@ -620,10 +620,16 @@ Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& par
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
   const int mode = parts.reference_transform ? XML_C14N_EXCLUSIVE_1_0 : XML_C14N_1_0;
-  if (EVP_DigestInit_ex(md.get(), digest_md, nullptr) != 1 ||
-      !Canonicalise(doc, body, mode, parts.reference_prefixes, md.get(), DigestUpdate) ||
-      EVP_DigestFinal_ex(md.get(), digest, &digest_len) != 1) {
-    return {ErrorCode::kGatewayInternal, "cannot canonicalise and digest the Body"};
+  if (EVP_DigestInit_ex(md.get(), digest_md, nullptr) != 1) {
+    return {ErrorCode::kGatewayInternal, "cannot set up the Body digest"};
+  }
+  // Canonicalisation fails on input c14n cannot represent (libxml2 refuses relative namespace
+  // URIs, which XML-DSig c14n forbids): the client's message is at fault, not the gateway.
+  if (!Canonicalise(doc, body, mode, parts.reference_prefixes, md.get(), DigestUpdate)) {
+    return Malformed("the signed Body cannot be canonicalised (relative namespace URI?)");
+  }
+  if (EVP_DigestFinal_ex(md.get(), digest, &digest_len) != 1) {
+    return {ErrorCode::kGatewayInternal, "cannot finish the Body digest"};
   }
   if (expected->size() != digest_len || CRYPTO_memcmp(expected->data(), digest, digest_len) != 0) {
     return {ErrorCode::kWssDigestMismatch,
@@ -649,7 +655,7 @@ Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& par
   if (!Canonicalise(doc, parts.signed_info, XML_C14N_EXCLUSIVE_1_0, parts.c14n_prefixes, md.get(),
                     VerifyUpdate)) {
     ERR_clear_error();
-    return {ErrorCode::kGatewayInternal, "cannot canonicalise ds:SignedInfo"};
+    return Malformed("ds:SignedInfo cannot be canonicalised (relative namespace URI?)");
   }
   const int verified = EVP_DigestVerifyFinal(
       md.get(), reinterpret_cast<const unsigned char*>(value->data()), value->size());

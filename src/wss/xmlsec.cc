@@ -192,7 +192,6 @@ Status InitXmlSec() {
     return Status::Ok();
   }
   envelope::InitXmlLibrary();  // our libxml2 hardening first (idempotent)
-  xmlSecErrorsSetCallback(internal::RecordXmlSecError);
   if (xmlSecInit() < 0) {
     return {ErrorCode::kGatewayInternal, "xmlSecInit failed"};
   }
@@ -209,6 +208,8 @@ Status InitXmlSec() {
     xmlSecShutdown();
     return {ErrorCode::kGatewayInternal, "xmlSecOpenSSLInit failed"};
   }
+  // Last: xmlSecInit() and xmlSecOpenSSLInit() each put xmlsec's default (stderr) callback back.
+  xmlSecErrorsSetCallback(internal::RecordXmlSecError);
   initialised = true;
   return Status::Ok();
 }

@@ -516,3 +516,30 @@ TEST_F(VerifyTest, TrustVerdictPassesThrough) {
 
 }  // namespace
 }  // namespace shepgw::wss
+
+namespace shepgw::wss {
+namespace {
+
+// Found by tests/fuzz: xmlSecInit() puts xmlsec's default error callback back, so a callback
+// installed before it never ran: every xmlsec refusal said "no detail from xmlsec" and xmlsec
+// printed its error cascade to stderr instead. A relative namespace URI anywhere in the
+// document makes c14n (and so xmlsec) refuse it; the status must carry xmlsec's reason.
+TEST(XmlSecErrorsTest, XmlSecRefusalCarriesXmlSecsReason) {
+  testing::ClientMessage m;
+  m.sign = false;  // xmlsec cannot sign it either
+  m.payload = "<r:x xmlns:r=\"relative/namespace\"/>";
+  Result<std::string> xml = testing::BuildClientMessage(m);
+  ASSERT_TRUE(xml.ok()) << xml.status().ToString();
+  envelope::ParseOutcome parsed = envelope::ParseRequest(*xml, {});
+  ASSERT_TRUE(parsed.status.ok()) << parsed.status.ToString();
+  Verifier verifier({}, std::make_shared<testing::TestTrustStore>(),
+                    std::make_shared<testing::TestParticipants>(std::vector<std::string>{}));
+  Result<VerifiedSignature> r = verifier.Verify(*parsed.envelope);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kWssMalformedSecurity) << r.status().ToString();
+  EXPECT_EQ(r.status().message().find("no detail from xmlsec"), std::string::npos)
+      << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace shepgw::wss
