@@ -13,6 +13,8 @@ struct AdminServer::Impl {
   explicit Impl(AdminHandlers h) : handlers(std::move(h)) {}
   AdminHandlers handlers;
   soap* master = nullptr;
+  int (*default_parse_header)(soap*, const char*, const char*) = nullptr;
+  std::string authorization;  // of the request being read (one at a time)
   uint16_t port = 0;
   std::atomic<bool> stopping{false};
 };
@@ -46,6 +48,44 @@ int HandleGet(soap* s) {
   return Send(s, 404, "text/plain; charset=utf-8", "not found: try /health, /ready or /metrics\n");
 }
 
+int HandlePost(soap* s) {
+  auto* impl = static_cast<AdminServer::Impl*>(s->user);
+  constexpr size_t kMaxBody = 8192;
+  if (s->length > kMaxBody) {
+    s->keep_alive = 0;
+    return Send(s, 413, "application/json", R"({"error":"body too large"})");
+  }
+  size_t len = 0;
+  const char* body = soap_http_get_body(s, &len);
+  if (body == nullptr || len > kMaxBody) {
+    return Send(s, 400, "application/json", R"({"error":"unreadable body"})");
+  }
+  if (!impl->handlers.post) {
+    return Send(s, 405, "application/json", R"({"error":"method not allowed"})");
+  }
+  AdminPost post;
+  const std::string_view full(s->path);
+  const auto q = full.find('?');
+  post.path = std::string(full.substr(0, q));
+  post.query = q == std::string_view::npos ? "" : std::string(full.substr(q + 1));
+  post.authorization = impl->authorization;
+  post.body.assign(body, len);
+  const AdminReply reply = impl->handlers.post(post);
+  return Send(s, reply.status, "application/json", reply.json);
+}
+
+// Captures the Authorization header and routes every POST to HandlePost (gSOAP resets fform
+// at each request, so it is set per request from the header hook).
+int ParseHeader(soap* s, const char* key, const char* val) {
+  auto* impl = static_cast<AdminServer::Impl*>(s->user);
+  if (soap_tag_cmp(key, "Authorization") == 0) {
+    impl->authorization = val;
+  }
+  const int err = impl->default_parse_header(s, key, val);
+  s->fform = &HandlePost;
+  return err;
+}
+
 }  // namespace
 
 AdminServer::AdminServer(AdminHandlers handlers)
@@ -68,6 +108,8 @@ Status AdminServer::Start(const config::AdminConfig& config) {
   impl_->master = s;
   s->user = impl_.get();
   s->fget = &HandleGet;
+  impl_->default_parse_header = s->fparsehdr;
+  s->fparsehdr = &ParseHeader;
   s->bind_flags = SO_REUSEADDR;
   s->accept_timeout = -200'000;  // check Stop() five times a second
   s->recv_timeout = 5;
@@ -97,6 +139,7 @@ void AdminServer::Run() {
       continue;  // accept timeout (to check stopping) or a transient error
     }
     // One request per connection: scrapes and probes are rare and cheap.
+    impl_->authorization.clear();
     if (soap_begin_serve(s) == SOAP_OK) {
       // A POST with a SOAP body reached gSOAP's own parser: not an admin request.
       soap_send_fault(s);

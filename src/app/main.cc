@@ -5,9 +5,11 @@
 //   shepgw sign --key K --cert C       sign an envelope's Body (transport signature, no timestamp)
 //   shepgw verify --config FILE        verify a signed request as the gateway would, say why
 //   shepgw version                     version and linked library versions
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,10 +40,12 @@ namespace shepgw {
 namespace {
 
 using app::CheckReadiness;
+using app::HandleMaintenancePost;
 using app::OperationsView;
 using app::RenderHealth;
 using app::RenderMetrics;
 using app::RuntimeState;
+using app::UpForAvailability;
 
 constexpr std::chrono::seconds kDrainGrace{30};
 
@@ -51,6 +55,8 @@ int Usage() {
                "       shepgw check-config --config FILE\n"
                "       shepgw sign --key KEY.pem --cert CERT.pem [--algorithm ALG] < in > out\n"
                "       shepgw verify --config FILE < in.xml\n"
+               "       shepgw maintenance on|off|status --config FILE [--service ID]\n"
+               "                          [--notice TEXT] [--until 30m|2h|YYYY-MM-DDTHH:MMZ]\n"
                "       shepgw version\n");
   return 2;
 }
@@ -74,8 +80,11 @@ void PrintConfigErrors(const std::string& path, const std::vector<config::Config
 // gateway key when the config has a wss section; any failure leaves the caller's current
 // snapshot untouched (start-up fails, a reload is rejected).
 Result<std::shared_ptr<const pipeline::Snapshot>> BuildSnapshot(
-    std::shared_ptr<const config::Config> config) {
+    std::shared_ptr<const config::Config> config,
+    std::shared_ptr<maintenance::ManualSwitch> manual = nullptr) {
   auto snap = std::make_shared<pipeline::Snapshot>();
+  snap->schedule = std::make_shared<maintenance::Schedule>(config->maintenance);
+  snap->manual = std::move(manual);
   snap->routes = std::make_shared<routing::RouteTable>(config->routes);
   snap->connector = connector::MakeCurlConnector(config->connector, config->limits.max_body_bytes);
   if (config->has_wss) {
@@ -288,6 +297,116 @@ int VerifyCommand(const std::string& path) {
   return 0;
 }
 
+size_t AppendToString(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// "30m", "2h", "90s" from now, or "YYYY-MM-DDTHH:MM[:SS]Z" (UTC). 0 on error.
+int64_t ParseUntil(const std::string& text) {
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  if (!text.empty() && std::isdigit(static_cast<unsigned char>(text[0])) && text.size() <= 6) {
+    char* end = nullptr;
+    const long long n = std::strtoll(text.c_str(), &end, 10);
+    const std::string unit(end);
+    const long long mult = unit == "s"   ? 1
+                           : unit == "m" ? 60
+                           : unit == "h" ? 3600
+                           : unit == "d" ? 86400
+                                         : 0;
+    return n > 0 && mult > 0 ? now + n * mult : 0;
+  }
+  std::tm tm{};
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M", &tm);
+  if (rest == nullptr) {
+    return 0;
+  }
+  if (*rest == ':') {
+    rest = strptime(rest, ":%S", &tm);
+  }
+  if (rest == nullptr || std::string(rest) != "Z") {
+    return 0;
+  }
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// shepgw maintenance on|off|status --config FILE [--service ID] [--notice TEXT] [--until TIME]:
+// switches unplanned maintenance through the admin listener of the running gateway.
+int MaintenanceCommand(const std::vector<std::string>& args, const std::string& path) {
+  const std::string verb = args.size() > 1 ? args[1] : "";
+  if (verb != "on" && verb != "off" && verb != "status") {
+    return Usage();
+  }
+  const auto loaded = config::LoadConfigFile(path);
+  if (!loaded.ok()) {
+    PrintConfigErrors(path, loaded.errors);
+    return 2;
+  }
+  const auto& admin = loaded.config->admin;
+  std::string token;
+  if (std::FILE* f = std::fopen(admin.token_file.c_str(), "r"); f != nullptr) {
+    char buf[256] = {0};
+    token.assign(buf, std::fread(buf, 1, sizeof(buf) - 1, f));
+    std::fclose(f);
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
+      token.pop_back();
+    }
+  } else {
+    std::fprintf(stderr, "shepgw maintenance: cannot read admin.token_file '%s'\n",
+                 admin.token_file.c_str());
+    return 2;
+  }
+  std::string url =
+      "http://" +
+      (admin.address.find(':') != std::string::npos ? "[" + admin.address + "]" : admin.address) +
+      ":" + std::to_string(admin.port) + "/maintenance/" + verb;
+  CURL* h = curl_easy_init();
+  std::string query;
+  if (const char* svc = FindArg(args, "--service"); svc != nullptr) {
+    char* esc = curl_easy_escape(h, svc, 0);
+    query += "service=" + std::string(esc);
+    curl_free(esc);
+  }
+  if (const char* until = FindArg(args, "--until"); until != nullptr) {
+    const int64_t t = ParseUntil(until);
+    if (t == 0) {
+      std::fprintf(stderr, "shepgw maintenance: --until wants 30m, 2h or 2026-12-05T22:00Z\n");
+      curl_easy_cleanup(h);
+      return 2;
+    }
+    query += (query.empty() ? "" : "&") + std::string("until=") + std::to_string(t);
+  }
+  if (!query.empty()) {
+    url += "?" + query;
+  }
+  const char* notice = FindArg(args, "--notice");
+  const std::string body = notice != nullptr ? notice : "";
+  const std::string auth = "Authorization: Bearer " + token;
+  curl_slist* headers = curl_slist_append(nullptr, auth.c_str());
+  headers = curl_slist_append(headers, "Content-Type: text/plain; charset=utf-8");
+  std::string answer;
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &AppendToString);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+  const CURLcode rc = curl_easy_perform(h);
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(h);
+  if (rc != CURLE_OK) {
+    std::fprintf(stderr, "shepgw maintenance: %s: %s\n", url.c_str(), curl_easy_strerror(rc));
+    return 1;
+  }
+  std::printf("%s\n", answer.c_str());
+  return status == 200 ? 0 : 1;
+}
+
 int Version() {
   std::printf("shepgw %s\n", SHEPGW_VERSION);
   std::printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
@@ -304,7 +423,7 @@ LogFormat ParseLogFormat(const std::string& f) {
 // SIGHUP: build the new configuration, snapshot and TLS context aside; swap only when all
 // of it loaded. On any error the running configuration stays and the reasons are logged.
 void Reload(const std::string& path, pipeline::Pipeline& pipeline, frontend::Server& server,
-            RuntimeState& state) {
+            RuntimeState& state, const std::shared_ptr<maintenance::ManualSwitch>& manual) {
   auto reloaded = config::LoadConfigFile(path);
   if (!reloaded.ok()) {
     for (const auto& e : reloaded.errors) {
@@ -314,7 +433,7 @@ void Reload(const std::string& path, pipeline::Pipeline& pipeline, frontend::Ser
     state.reloads_failed.fetch_add(1);
     return;
   }
-  auto next = BuildSnapshot(reloaded.config);
+  auto next = BuildSnapshot(reloaded.config, manual);
   if (!next.ok()) {
     Log().error("reload rejected: {}; keeping the running configuration", next.status().message());
     state.reloads_failed.fetch_add(1);
@@ -437,7 +556,13 @@ int Serve(const std::string& path) {
     return 1;
   }
 
-  auto snapshot = BuildSnapshot(config);
+  // Unplanned maintenance: one switch for the life of the process (it survives reloads; with
+  // maintenance.state_file it also survives restarts).
+  auto manual = std::make_shared<maintenance::ManualSwitch>(config->maintenance.state_file);
+  if (!manual->load_error().empty()) {
+    Log().error("maintenance state file ignored: {}", manual->load_error());
+  }
+  auto snapshot = BuildSnapshot(config, manual);
   if (!snapshot.ok()) {
     Log().critical("not starting: {}", snapshot.status().message());
     return 1;
@@ -464,10 +589,30 @@ int Serve(const std::string& path) {
     return 1;
   }
   state.listening = true;
-  const OperationsView view{&state, &pipeline, &metrics, &server};
+  maintenance::AvailabilityTracker availability(std::chrono::system_clock::now());
+  const OperationsView view{&state, &pipeline, &metrics, &server, &availability};
+  std::string admin_token;
+  if (!config->admin.token_file.empty()) {
+    std::FILE* f = std::fopen(config->admin.token_file.c_str(), "r");
+    if (f == nullptr) {
+      Log().critical("not starting: admin.token_file '{}': {}", config->admin.token_file,
+                     std::strerror(errno));
+      return 1;
+    }
+    char buf[256] = {0};
+    const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+    std::fclose(f);
+    admin_token.assign(buf, n);
+    while (!admin_token.empty() && (admin_token.back() == '\n' || admin_token.back() == '\r')) {
+      admin_token.pop_back();
+    }
+  }
   admin::AdminServer admin_server({[&view] { return RenderMetrics(view); },
                                    [&view] { return RenderHealth(view); },
-                                   [&view] { return CheckReadiness(view); }});
+                                   [&view] { return CheckReadiness(view); },
+                                   [&manual, &admin_token](const admin::AdminPost& post) {
+                                     return HandleMaintenancePost(post, *manual, admin_token);
+                                   }});
   std::thread admin_thread;
   if (config->admin.enabled) {
     if (Status s = admin_server.Start(config->admin); !s.ok()) {
@@ -488,6 +633,16 @@ int Serve(const std::string& path) {
   std::thread server_thread([&server] { server.Run(); });
   sd_notifyf(0, "READY=1\nSTATUS=serving on port %u", static_cast<unsigned>(server.bound_port()));
   Watchdog watchdog(server, metrics, state, *config);
+  // BY-2: one availability observation a second.
+  std::atomic<bool> stop_ticker{false};
+  std::thread ticker([&] {
+    while (!stop_ticker.load()) {
+      availability.Observe(std::chrono::system_clock::now(), UpForAvailability(view));
+      for (int i = 0; i < 10 && !stop_ticker.load(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  });
 
   bool draining = false;
   std::thread drain_timer;
@@ -502,7 +657,7 @@ int Serve(const std::string& path) {
           static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::microseconds>(
                                               std::chrono::steady_clock::now().time_since_epoch())
                                               .count()));
-      Reload(path, pipeline, server, state);
+      Reload(path, pipeline, server, state, manual);
       sd_notify(0, "READY=1");
       continue;
     }
@@ -535,6 +690,8 @@ int Serve(const std::string& path) {
   if (drain_timer.joinable()) {
     drain_timer.join();
   }
+  stop_ticker = true;
+  ticker.join();
   admin_server.Stop();
   if (admin_thread.joinable()) {
     admin_thread.join();
@@ -567,6 +724,9 @@ int main(int argc, char** argv) {
   }
   if (cmd == "sign") {
     return shepgw::SignCommand(args);
+  }
+  if (cmd == "maintenance" && config != nullptr) {
+    return shepgw::MaintenanceCommand(args, config);
   }
   return shepgw::Usage();
 }

@@ -1,7 +1,11 @@
 #include "operations.h"
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <vector>
+
+#include <openssl/crypto.h>
 
 #include "shepgw/common/logging.h"
 #include "shepgw/version.h"
@@ -72,6 +76,30 @@ std::vector<std::pair<std::string, system_clock::time_point>> Expiries(
 
 }  // namespace
 
+std::string WindowJson(const maintenance::WindowInfo& w) {
+  std::string out = std::string("{\"kind\":\"") +
+                    (w.kind == maintenance::WindowInfo::Kind::kPlanned ? "planned" : "unplanned") +
+                    "\",\"start\":\"" + FormatXsdDateTime(w.start) + "\"";
+  if (w.end) {
+    out += ",\"end\":\"" + FormatXsdDateTime(*w.end) + "\"";
+  }
+  out += ",\"services\":[";
+  for (size_t i = 0; i < w.services.size(); ++i) {
+    out += (i == 0 ? "\"" : ",\"") + JsonEscape(w.services[i]) + "\"";
+  }
+  out += "],\"notice\":\"" + JsonEscape(w.notice) + "\"}";
+  return out;
+}
+
+maintenance::State GatewayMaintenance(const pipeline::Snapshot& snap) {
+  if (snap.schedule == nullptr) {
+    return {};
+  }
+  const auto manual =
+      snap.manual != nullptr ? snap.manual->Status() : std::make_shared<maintenance::ManualState>();
+  return snap.schedule->At(system_clock::now(), "", *manual);
+}
+
 std::string RenderMetrics(const OperationsView& v) {
   std::string out;
   out.reserve(16384);
@@ -112,6 +140,23 @@ std::string RenderMetrics(const OperationsView& v) {
     Counter(out, "shepgw_certificate_cache_hits_total", "Signer-certificate verdict cache hits",
             {{"", snap->trust->cache_hits()}});
   }
+  const maintenance::State m = GatewayMaintenance(*snap);
+  Gauge(out, "shepgw_maintenance_active", "1 while a gateway-wide maintenance window is in force",
+        m.in_window ? "1" : "0");
+  if (v.availability != nullptr && snap->schedule != nullptr) {
+    const auto report = v.availability->Report(system_clock::now(), *snap->schedule);
+    char kav[32];
+    std::snprintf(kav, sizeof(kav), "%.4f", report.kav_percent);
+    Gauge(out, "shepgw_availability_percent",
+          "Kav = (Tplanned - Tdown) / Tplanned * 100 over the sliding window (BY-2)", kav);
+    Gauge(out, "shepgw_availability_planned_seconds",
+          "Tplanned: observed time minus planned breaks", std::to_string(report.t_planned.count()));
+    Gauge(out, "shepgw_availability_down_seconds", "Tdown: time down outside planned breaks",
+          std::to_string(report.t_down.count()));
+    Gauge(out, "shepgw_availability_planned_break_seconds",
+          "Planned maintenance time inside the sliding window",
+          std::to_string(report.planned_break.count()));
+  }
   v.metrics->Render(out);
   return out;
 }
@@ -142,7 +187,31 @@ std::string RenderHealth(const OperationsView& v) {
     }
     out += "]}";
   }
-  out += "],\"certificates_days_left\":{";
+  out += "]";
+  if (snap->schedule != nullptr) {
+    const maintenance::State m = GatewayMaintenance(*snap);
+    out += ",\"maintenance\":{\"in_window\":" + std::string(m.in_window ? "true" : "false");
+    out += ",\"draining_soon\":" + std::string(m.draining_soon ? "true" : "false");
+    if (m.window) {
+      out += ",\"current\":" + WindowJson(*m.window);
+    }
+    if (auto next = snap->schedule->NextWindow(now)) {
+      out += ",\"next\":" + WindowJson(*next);
+    }
+    if (snap->manual != nullptr) {
+      out += ",\"unplanned\":" + std::to_string(snap->manual->Status()->entries.size());
+    }
+    out += "}";
+  }
+  if (v.availability != nullptr && snap->schedule != nullptr) {
+    const auto report = v.availability->Report(now, *snap->schedule);
+    char kav[32];
+    std::snprintf(kav, sizeof(kav), "%.4f", report.kav_percent);
+    out += ",\"availability\":{\"kav_percent\":" + std::string(kav) +
+           ",\"t_planned_seconds\":" + std::to_string(report.t_planned.count()) +
+           ",\"t_down_seconds\":" + std::to_string(report.t_down.count()) + "}";
+  }
+  out += ",\"certificates_days_left\":{";
   first = true;
   for (const auto& [name, when] : Expiries(v, *snap)) {
     char days[32];
@@ -162,6 +231,12 @@ admin::Readiness CheckReadiness(const OperationsView& v) {
   if (v.state->draining.load()) {
     reasons.emplace_back("draining (shutting down)");
   }
+  const maintenance::State m = GatewayMaintenance(*v.pipeline->snapshot());
+  if (m.in_window) {
+    reasons.emplace_back("maintenance: " + (m.window ? m.window->notice : std::string()));
+  } else if (m.draining_soon && m.upcoming) {
+    reasons.emplace_back("maintenance window starts at " + FormatXsdDateTime(m.upcoming->start));
+  }
   admin::Readiness r;
   r.ready = reasons.empty();
   r.json = std::string("{\"ready\":") + (r.ready ? "true" : "false") + ",\"reasons\":[";
@@ -170,6 +245,106 @@ admin::Readiness CheckReadiness(const OperationsView& v) {
   }
   r.json += "]}";
   return r;
+}
+
+bool UpForAvailability(const OperationsView& v) {
+  if (CheckReadiness(v).ready) {
+    return true;
+  }
+  const maintenance::State m = GatewayMaintenance(*v.pipeline->snapshot());
+  return (m.in_window && m.window && m.window->kind == maintenance::WindowInfo::Kind::kPlanned) ||
+         (m.draining_soon && m.upcoming &&
+          m.upcoming->kind == maintenance::WindowInfo::Kind::kPlanned);
+}
+
+namespace {
+
+std::string QueryParam(std::string_view query, std::string_view name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    const size_t amp = query.find('&', pos);
+    const std::string_view pair =
+        query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      std::string out;
+      const std::string_view raw = pair.substr(name.size() + 1);
+      for (size_t i = 0; i < raw.size(); ++i) {
+        if (raw[i] == '%' && i + 2 < raw.size() &&
+            std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
+          const char hex[3] = {raw[i + 1], raw[i + 2], 0};
+          out += static_cast<char>(std::strtol(hex, nullptr, 16));
+          i += 2;
+        } else {
+          out += raw[i] == '+' ? ' ' : raw[i];
+        }
+      }
+      return out;
+    }
+    if (amp == std::string_view::npos) {
+      break;
+    }
+    pos = amp + 1;
+  }
+  return {};
+}
+
+admin::AdminReply Json(int status, const std::string& message) {
+  return {status, "{\"result\":\"" + JsonEscape(message) + "\"}"};
+}
+
+}  // namespace
+
+admin::AdminReply HandleMaintenancePost(const admin::AdminPost& post,
+                                        maintenance::ManualSwitch& manual,
+                                        const std::string& token) {
+  if (token.empty()) {
+    return Json(403, "maintenance control is disabled: set admin.token_file");
+  }
+  const std::string expected = "Bearer " + token;
+  if (post.authorization.size() != expected.size() ||
+      CRYPTO_memcmp(post.authorization.data(), expected.data(), expected.size()) != 0) {
+    Log().warn("admin: maintenance request with a missing or wrong token refused");
+    return Json(401, "missing or wrong bearer token");
+  }
+  std::optional<std::string> service;
+  if (std::string s = QueryParam(post.query, "service"); !s.empty()) {
+    service = s;
+  }
+  if (post.path == "/maintenance/status") {
+    return {200, maintenance::RenderManualState(*manual.Status()).empty()
+                     ? std::string("{\"unplanned\":[]}")
+                     : "{\"unplanned\":\"" +
+                           JsonEscape(maintenance::RenderManualState(*manual.Status())) + "\"}"};
+  }
+  if (post.path == "/maintenance/on") {
+    std::optional<maintenance::TimePoint> until;
+    if (std::string u = QueryParam(post.query, "until"); !u.empty()) {
+      char* end = nullptr;
+      const long long secs = std::strtoll(u.c_str(), &end, 10);
+      if (end == u.c_str() || *end != '\0' || secs <= 0) {
+        return Json(400, "until must be unix seconds");
+      }
+      until = system_clock::time_point(std::chrono::seconds(secs));
+    }
+    const auto change = manual.On(service, post.body, until, system_clock::now());
+    if (!change.applied) {
+      return Json(400, change.error);
+    }
+    Log().warn("unplanned maintenance ON for {}{}: {}", service ? *service : "the whole gateway",
+               until ? " until " + FormatXsdDateTime(*until) : "", SanitizeForLog(post.body));
+    return Json(200, change.error.empty() ? "maintenance on" : "maintenance on; " + change.error);
+  }
+  if (post.path == "/maintenance/off") {
+    const auto change = manual.Off(service);
+    if (!change.applied) {
+      return Json(400, change.error);
+    }
+    Log().warn("unplanned maintenance OFF for {}", service ? *service : "everything");
+    return Json(200, change.error.empty() ? "maintenance off" : "maintenance off; " + change.error);
+  }
+  return Json(404, "unknown admin action: " + post.path);
 }
 
 }  // namespace shepgw::app

@@ -10,6 +10,7 @@
 
 #include "shepgw/admin/admin_server.h"
 #include "shepgw/frontend/server.h"
+#include "shepgw/maintenance/maintenance.h"
 #include "shepgw/pipeline/pipeline.h"
 
 namespace shepgw::app {
@@ -22,7 +23,8 @@ struct RuntimeState {
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
-  std::atomic<int64_t> tls_not_after{0};  // listener certificate notAfter, unix seconds (0: unknown)
+  std::atomic<int64_t> tls_not_after{
+      0};  // listener certificate notAfter, unix seconds (0: unknown)
 };
 
 struct OperationsView {
@@ -30,10 +32,20 @@ struct OperationsView {
   const pipeline::Pipeline* pipeline = nullptr;
   const pipeline::GatewayMetrics* metrics = nullptr;
   const frontend::Server* server = nullptr;
+  const maintenance::AvailabilityTracker* availability = nullptr;
 };
 
 std::string RenderMetrics(const OperationsView& view);
 std::string RenderHealth(const OperationsView& view);
 admin::Readiness CheckReadiness(const OperationsView& view);
+// BY-2 "up": ready, or not ready only because of a planned window (or its lead time).
+bool UpForAvailability(const OperationsView& view);
+
+// POST /maintenance/{on,off,status} on the admin listener, with `Authorization: Bearer TOKEN`.
+//   on:  ?service=ID (optional) &until=UNIX_SECONDS (optional); the body is the notice (UTF-8)
+//   off: ?service=ID (optional; without it every entry ends)
+admin::AdminReply HandleMaintenancePost(const admin::AdminPost& post,
+                                        maintenance::ManualSwitch& manual,
+                                        const std::string& token);
 
 }  // namespace shepgw::app

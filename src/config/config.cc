@@ -223,6 +223,7 @@ void ParseAdmin(ErrorList& errors, const Field& field, Config& config) {
   ReadIpAddress(errors, m.Get("address"), &admin.address);
   // 0 = an ephemeral port (tests; the gateway prints the bound port).
   ReadInt(errors, m.Get("port"), 0, 65535, &admin.port);
+  ReadString(errors, m.Get("token_file"), &admin.token_file);
   m.Finish();
 }
 

@@ -15,6 +15,7 @@ struct RequestRecord {
   std::string upstream;
   int attempts = 0;
   Status outcome;
+  int retry_after_seconds = 0;  // > 0: overrides the config's Retry-After (maintenance)
   int http_status = 0;
   size_t bytes_out = 0;
   bool weak_signature = false;
@@ -214,6 +215,22 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     const envelope::RequestInfo& info = parsed.envelope->info();
     record.info = info;
 
+    // 1b. maintenance (KZ-9): a planned or unplanned window for the gateway or this service.
+    if (snap->schedule != nullptr) {
+      const auto manual = snap->manual != nullptr ? snap->manual->Status()
+                                                  : std::make_shared<maintenance::ManualState>();
+      const maintenance::State m = snap->schedule->At(clock_.Now(), info.service_id, *manual);
+      if (m.in_window) {
+        std::string notice = m.window && !m.window->notice.empty()
+                                 ? m.window->notice
+                                 : std::string("the service is under maintenance");
+        record.retry_after_seconds = static_cast<int>(
+            std::min<int64_t>(std::max<int64_t>(m.retry_after_seconds, 1), 7 * 24 * 3600));
+        record.outcome = Status(ErrorCode::kGatewayMaintenance, std::move(notice));
+        return;
+      }
+    }
+
     // 2. verify: the transport signature over this very tree, and the signer certificate.
     pki::X509Ptr signer_cert;
     if (snap->verifier != nullptr && config.wss.require_signature) {
@@ -372,6 +389,9 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
 
   if (!record.outcome.ok()) {
     response = FaultResponse(record.outcome, record.info.session_id, &config);
+    if (record.retry_after_seconds > 0) {
+      response.retry_after_seconds = record.retry_after_seconds;
+    }
     if (Describe(record.outcome.code()).http_status >= 500) {
       Log().warn("messageId={} serviceId={} failed: {}", SanitizeForLog(record.info.message_id),
                  SanitizeForLog(record.info.service_id), record.outcome.ToString());

@@ -3,6 +3,7 @@
 //   GET /health   liveness + JSON detail (200 while the process serves)
 //   GET /ready    200 when ready to take traffic, 503 with the reasons otherwise (JSON)
 //   GET /metrics  Prometheus text format
+//   POST ...      handed to AdminHandlers::post (maintenance control; token-protected there)
 //
 // The server is a thin HTTP layer (gSOAP, one thread, one request per connection, short
 // timeouts); what the endpoints say comes from the callbacks the app wires in.
@@ -27,10 +28,24 @@ struct Readiness {
   std::string json;  // {"ready":false,"reasons":[...]}
 };
 
+// A POST to the admin listener (maintenance control). The body is capped at 8 KiB.
+struct AdminPost {
+  std::string path;           // without the query string
+  std::string query;          // after '?', undecoded
+  std::string authorization;  // the Authorization header, verbatim
+  std::string body;
+};
+
+struct AdminReply {
+  int status = 200;
+  std::string json;
+};
+
 struct AdminHandlers {
   std::function<std::string()> metrics;  // Prometheus text exposition
   std::function<std::string()> health;   // JSON object
   std::function<Readiness()> ready;
+  std::function<AdminReply(const AdminPost&)> post;  // null: POST answers 405
 };
 
 class AdminServer {

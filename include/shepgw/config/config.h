@@ -118,6 +118,9 @@ struct AdminConfig {
   bool enabled = true;
   std::string address = "127.0.0.1";
   uint16_t port = 9100;                  // 0 = ephemeral (tests)
+  // Bearer token required by the mutating endpoints (POST /maintenance/...). Empty: they are
+  // disabled. Read from `token_file` (mode 0600) so it never sits in the main config.
+  std::string token_file;
 };
 
 // logging

@@ -1,7 +1,8 @@
 // Pipeline: the fixed sequence of stages one SOAP request goes through, from the bytes the
 // front end received to the bytes it sends back (docs/life-of-a-request.md):
 //
-//   parse → verify → authorize → route → re-sign → forward → check answer → sign answer
+//   parse → maintenance → verify → authorize → route → re-sign → forward → check answer
+//   → sign answer
 //
 // Every stage returns a Status; the first failure becomes a SOAP fault from the error table.
 // Every request, whatever its outcome, produces exactly one access-log line.
@@ -21,6 +22,7 @@
 #include "shepgw/common/status.h"
 #include "shepgw/config/config.h"
 #include "shepgw/connector/connector.h"
+#include "shepgw/maintenance/maintenance.h"
 #include "shepgw/pipeline/gateway_metrics.h"
 #include "shepgw/pki/trust.h"
 #include "shepgw/routing/route_table.h"
@@ -58,6 +60,10 @@ struct Snapshot {
   std::shared_ptr<const pki::GatewayKey> gateway_key;  // for health (certificate expiry)
   std::shared_ptr<const pki::ParticipantStore> participants;
   std::shared_ptr<pki::TrustStore> trust;  // owns the CRL refresher thread
+  // Maintenance: the planned windows of this config, and the unplanned switch, which is one
+  // process-wide object carried from snapshot to snapshot (it survives reloads).
+  std::shared_ptr<const maintenance::Schedule> schedule;
+  std::shared_ptr<maintenance::ManualSwitch> manual;
 };
 
 class Pipeline {
