@@ -5,6 +5,7 @@
 //   shepgw sign --key K --cert C       sign an envelope's Body (transport signature, no timestamp)
 //   shepgw verify --config FILE        verify a signed request as the gateway would, say why
 //   shepgw version                     version and linked library versions
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -86,7 +87,16 @@ Result<std::shared_ptr<const pipeline::Snapshot>> BuildSnapshot(
   snap->schedule = std::make_shared<maintenance::Schedule>(config->maintenance);
   snap->manual = std::move(manual);
   snap->routes = std::make_shared<routing::RouteTable>(config->routes);
-  snap->connector = connector::MakeCurlConnector(config->connector, config->limits.max_body_bytes);
+  std::vector<std::string> upstreams;
+  for (const auto& route : config->routes) {
+    for (const auto& url : route.upstreams) {
+      if (std::find(upstreams.begin(), upstreams.end(), url) == upstreams.end()) {
+        upstreams.push_back(url);
+      }
+    }
+  }
+  snap->connector = connector::MakeCurlConnector(config->connector, config->limits.max_body_bytes,
+                                                 std::move(upstreams));
   if (config->has_wss) {
     auto trust = pki::LoadTrustStore(config->trust, SystemClock::Instance());
     if (!trust.ok()) {

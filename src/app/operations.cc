@@ -1,5 +1,6 @@
 #include "operations.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "shepgw/common/logging.h"
+#include "shepgw/common/metrics.h"
 #include "shepgw/version.h"
 
 namespace shepgw::app {
@@ -140,6 +142,21 @@ std::string RenderMetrics(const OperationsView& v) {
     Counter(out, "shepgw_certificate_cache_hits_total", "Signer-certificate verdict cache hits",
             {{"", snap->trust->cache_hits()}});
   }
+  out +=
+      "# HELP shepgw_upstream_up 1 when the upstream answers its health probe and its circuit "
+      "breaker is closed\n# TYPE shepgw_upstream_up gauge\n";
+  const auto health = snap->connector->Health();
+  for (const auto& h : health) {
+    AppendSeriesName(out, "shepgw_upstream_up", {"upstream"}, {h.url});
+    out += h.healthy() ? " 1\n" : " 0\n";
+  }
+  out +=
+      "# HELP shepgw_circuit_breaker_open 1 while requests skip the upstream\n"
+      "# TYPE shepgw_circuit_breaker_open gauge\n";
+  for (const auto& h : health) {
+    AppendSeriesName(out, "shepgw_circuit_breaker_open", {"upstream"}, {h.url});
+    out += h.breaker_open ? " 1\n" : " 0\n";
+  }
   const maintenance::State m = GatewayMaintenance(*snap);
   Gauge(out, "shepgw_maintenance_active", "1 while a gateway-wide maintenance window is in force",
         m.in_window ? "1" : "0");
@@ -177,13 +194,25 @@ std::string RenderHealth(const OperationsView& v) {
   out += ",\"connections_active\":" + std::to_string(v.server->stats().active_connections.load());
   out += ",\"wss\":" + std::string(snap->verifier != nullptr ? "true" : "false");
   out += ",\"routes\":[";
+  const auto health = snap->connector->Health();
   bool first = true;
   for (const auto& r : snap->routes->routes()) {
     out += first ? "" : ",";
     first = false;
-    out += "{\"name\":\"" + JsonEscape(r.name) + "\",\"upstreams\":[";
+    out += "{\"name\":\"" + JsonEscape(r.name) +
+           "\",\"optional\":" + (r.optional ? "true" : "false") + ",\"upstreams\":[";
     for (size_t i = 0; i < r.upstreams.size(); ++i) {
-      out += (i == 0 ? "\"" : ",\"") + JsonEscape(r.upstreams[i]) + "\"";
+      const auto it = std::find_if(health.begin(), health.end(),
+                                   [&](const auto& h) { return h.url == r.upstreams[i]; });
+      out += (i == 0 ? "{" : ",{") + std::string("\"url\":\"") + JsonEscape(r.upstreams[i]) + "\"";
+      if (it != health.end()) {
+        out += std::string(",\"status\":\"") +
+               (!it->probed     ? "unknown"
+                : it->healthy() ? "up"
+                                : "down") +
+               "\",\"circuit_breaker\":\"" + (it->breaker_open ? "open" : "closed") + "\"";
+      }
+      out += "}";
     }
     out += "]}";
   }
@@ -231,7 +260,23 @@ admin::Readiness CheckReadiness(const OperationsView& v) {
   if (v.state->draining.load()) {
     reasons.emplace_back("draining (shutting down)");
   }
-  const maintenance::State m = GatewayMaintenance(*v.pipeline->snapshot());
+  const auto snap = v.pipeline->snapshot();
+  const auto health = snap->connector->Health();
+  for (const auto& r : snap->routes->routes()) {
+    if (r.optional) {
+      continue;
+    }
+    bool any = false;
+    for (const auto& url : r.upstreams) {
+      const auto it =
+          std::find_if(health.begin(), health.end(), [&](const auto& h) { return h.url == url; });
+      any = any || it == health.end() || it->healthy();  // not probed yet: not held against it
+    }
+    if (!any) {
+      reasons.push_back("route " + r.name + ": no healthy upstream");
+    }
+  }
+  const maintenance::State m = GatewayMaintenance(*snap);
   if (m.in_window) {
     reasons.emplace_back("maintenance: " + (m.window ? m.window->notice : std::string()));
   } else if (m.draining_soon && m.upcoming) {

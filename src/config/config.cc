@@ -190,6 +190,11 @@ void ParseConnector(ErrorList& errors, const Field& field, Config& config) {
     errors.Add(key.path, key.line, "'client_cert' is required when 'client_key' is set");
   }
   ReadBool(errors, m.Get("verify_host"), &connector.verify_host);
+  ReadInt(errors, m.Get("breaker_failures"), 1, 1000, &connector.breaker_failures);
+  ReadDuration(errors, m.Get("breaker_cooldown"), Millis(100), minutes(60),
+               &connector.breaker_cooldown);
+  ReadDuration(errors, m.Get("health_interval"), Millis(0), minutes(60),
+               &connector.health_interval);
   const Field iface = m.Get("interface");
   std::string name;
   if (ReadString(errors, iface, &name)) {
@@ -264,6 +269,7 @@ void ParseRoute(ErrorList& errors, const Field& item, bool has_wss, RouteConfig&
     // Verifying ShEP's answer needs the trust anchors and algorithms of the wss section.
     errors.Add(verify.path, verify.line, "requires the 'wss' section");
   }
+  ReadBool(errors, m.Get("optional"), &route.optional);
   m.Finish();
 }
 

@@ -1,8 +1,11 @@
 // libcurl implementation of Connector. See connector.h for the contract.
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <curl/curl.h>
@@ -130,8 +133,12 @@ bool IsNetworkUnreachable(CURLcode rc, long os_errno) {
 
 class CurlConnector final : public Connector {
  public:
-  CurlConnector(config::ConnectorConfig config, uint64_t max_response_bytes)
+  CurlConnector(config::ConnectorConfig config, uint64_t max_response_bytes,
+                std::vector<std::string> probe_urls)
       : config_(std::move(config)), max_response_bytes_(max_response_bytes), pool_(256) {
+    for (auto& url : probe_urls) {
+      state_.emplace(url, UpstreamState{});
+    }
     headers_ = curl_slist_append(nullptr, "Content-Type: text/xml; charset=utf-8");
     headers_ = curl_slist_append(headers_, "SOAPAction: \"\"");
     headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip
@@ -141,7 +148,40 @@ class CurlConnector final : public Connector {
       interface_ = "host!" + config_.source_address;
     }
   }
-  ~CurlConnector() override { curl_slist_free_all(headers_); }
+  ~CurlConnector() override {
+    {
+      std::lock_guard lock(probe_mu_);
+      stop_probe_ = true;
+    }
+    probe_cv_.notify_all();
+    if (probe_thread_.joinable()) {
+      probe_thread_.join();
+    }
+    curl_slist_free_all(headers_);
+  }
+
+  // Starts the active health probe (after construction: the thread uses `this`).
+  void StartProbe() {
+    if (config_.health_interval.count() > 0 && !state_.empty()) {
+      probe_thread_ = std::thread([this] { ProbeLoop(); });
+    }
+  }
+
+  std::vector<UpstreamHealth> Health() const override {
+    std::lock_guard lock(state_mu_);
+    const auto now = steady_clock::now();
+    std::vector<UpstreamHealth> out;
+    for (const auto& [url, st] : state_) {
+      UpstreamHealth h;
+      h.url = url;
+      h.probed = st.probed;
+      h.probe_ok = st.probe_ok;
+      h.breaker_open = st.open_until > now;
+      h.consecutive_failures = st.failures;
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
   CurlConnector(const CurlConnector&) = delete;
   CurlConnector& operator=(const CurlConnector&) = delete;
 
@@ -152,7 +192,14 @@ class CurlConnector final : public Connector {
     }
     Status last_error(ErrorCode::kUpstreamUnreachable, "route has no upstream");
     UpstreamResponse response;
+    int skipped = 0;
     for (const std::string& url : route.upstreams) {
+      if (!AdmitThroughBreaker(url)) {
+        ++skipped;
+        last_error = Status(ErrorCode::kUpstreamUnreachable,
+                            "circuit breaker open for " + url + " (recent failures)");
+        continue;  // nothing was sent: trying the next upstream is safe
+      }
       ++response.attempts;
       const auto now = steady_clock::now();
       auto budget = route.timeout;
@@ -164,6 +211,7 @@ class CurlConnector final : public Connector {
       }
       bool request_sent = false;
       Status s = SendOnce(url, request.body, budget, &response, &request_sent);
+      RecordOutcome(url, s);
       if (s.ok()) {
         response.upstream = url;
         return response;
@@ -179,6 +227,121 @@ class CurlConnector final : public Connector {
   }
 
  private:
+  struct UpstreamState {
+    int failures = 0;                       // consecutive transport failures
+    steady_clock::time_point open_until{};  // breaker open while now < open_until
+    bool probed = false;
+    bool probe_ok = true;
+  };
+
+  // Closed: admit. Open: refuse until the cool-down ends; then admit one request (half-open)
+  // and keep the others out for another cool-down while it runs.
+  bool AdmitThroughBreaker(const std::string& url) {
+    std::lock_guard lock(state_mu_);
+    UpstreamState& st = state_[url];
+    if (st.failures < config_.breaker_failures) {
+      return true;
+    }
+    const auto now = steady_clock::now();
+    if (now < st.open_until) {
+      return false;
+    }
+    st.open_until = now + config_.breaker_cooldown;  // this request is the half-open probe
+    return true;
+  }
+
+  // Transport failures (connect, timeout, broken answer) count; any HTTP answer closes it.
+  void RecordOutcome(const std::string& url, const Status& s) {
+    std::lock_guard lock(state_mu_);
+    UpstreamState& st = state_[url];
+    if (s.ok()) {
+      if (st.failures >= config_.breaker_failures) {
+        Log().info("circuit breaker closed for {}", url);
+      }
+      st.failures = 0;
+      st.open_until = {};
+      return;
+    }
+    const ErrorCode c = s.code();
+    if (c != ErrorCode::kUpstreamUnreachable && c != ErrorCode::kUpstreamTimeout &&
+        c != ErrorCode::kUpstreamNetworkUnreachable && c != ErrorCode::kUpstreamBadResponse) {
+      return;
+    }
+    if (++st.failures == config_.breaker_failures) {
+      Log().warn("circuit breaker opened for {} after {} consecutive failures (last: {})", url,
+                 st.failures, s.ToString());
+    }
+    if (st.failures >= config_.breaker_failures) {
+      st.open_until = steady_clock::now() + config_.breaker_cooldown;
+    }
+  }
+
+  void ProbeLoop() {
+    std::unique_lock lock(probe_mu_);
+    while (!stop_probe_) {
+      lock.unlock();
+      std::vector<std::string> urls;
+      {
+        std::lock_guard state_lock(state_mu_);
+        for (const auto& [url, st] : state_) {
+          urls.push_back(url);
+        }
+      }
+      for (const auto& url : urls) {
+        const bool ok = ProbeOnce(url);
+        std::lock_guard state_lock(state_mu_);
+        UpstreamState& st = state_[url];
+        if (st.probed && st.probe_ok != ok) {
+          (ok ? Log().info("upstream {} answers its health probe again", url)
+              : Log().warn("upstream {} fails its health probe", url));
+        }
+        st.probed = true;
+        st.probe_ok = ok;
+      }
+      lock.lock();
+      probe_cv_.wait_for(lock, config_.health_interval, [this] { return stop_probe_; });
+    }
+  }
+
+  // GET <url>?wsdl: any HTTP answer within the timeout means the upstream is there.
+  bool ProbeOnce(const std::string& url) {
+    if (!CheckInterface(config_.interface).ok()) {
+      return false;
+    }
+    CURL* h = pool_.Acquire();
+    if (h == nullptr) {
+      return false;
+    }
+    const std::string probe_url = url + (url.find('?') == std::string::npos ? "?wsdl" : "&wsdl");
+    std::string sink_body;
+    BodySink sink{&sink_body, 1 << 20};
+    curl_easy_setopt(h, CURLOPT_URL, probe_url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteBody);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min<int64_t>(config_.connect_timeout.count(), 3000)));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    if (!interface_.empty()) {
+      curl_easy_setopt(h, CURLOPT_INTERFACE, interface_.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.verify_host ? 2L : 0L);
+    if (!config_.ca_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
+    }
+    if (!config_.client_cert_file.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSLCERT, config_.client_cert_file.c_str());
+      curl_easy_setopt(h, CURLOPT_SSLKEY, config_.client_key_file.c_str());
+    }
+    const CURLcode rc = curl_easy_perform(h);
+    pool_.Release(h);
+    return rc == CURLE_OK || rc == CURLE_WRITE_ERROR;
+  }
+
   Status SendOnce(const std::string& url, std::string_view body, milliseconds budget,
                   UpstreamResponse* response, bool* request_sent) {
     CURL* h = pool_.Acquire();
@@ -261,13 +424,23 @@ class CurlConnector final : public Connector {
   HandlePool pool_;
   curl_slist* headers_ = nullptr;
   std::string interface_;
+  mutable std::mutex state_mu_;
+  std::map<std::string, UpstreamState> state_;  // guarded by state_mu_
+  std::mutex probe_mu_;
+  std::condition_variable probe_cv_;
+  bool stop_probe_ = false;  // guarded by probe_mu_
+  std::thread probe_thread_;
 };
 
 }  // namespace
 
 std::unique_ptr<Connector> MakeCurlConnector(const config::ConnectorConfig& config,
-                                             uint64_t max_response_bytes) {
-  return std::make_unique<CurlConnector>(config, max_response_bytes);
+                                             uint64_t max_response_bytes,
+                                             std::vector<std::string> probe_urls) {
+  auto connector =
+      std::make_unique<CurlConnector>(config, max_response_bytes, std::move(probe_urls));
+  connector->StartProbe();
+  return connector;
 }
 
 Status CurlGlobalInit() {

@@ -13,6 +13,7 @@ RouteTable::RouteTable(const std::vector<config::RouteConfig>& routes) {
     r.upstreams = rc.upstreams;
     r.timeout = rc.timeout;
     r.verify_response = rc.verify_response;
+    r.optional = rc.optional;
     r.name = rc.route_id.empty() ? rc.service_id : rc.service_id + "/" + rc.route_id;
     by_service_[r.service_id].push_back(routes_.size());
     routes_.push_back(std::move(r));

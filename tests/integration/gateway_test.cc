@@ -597,16 +597,17 @@ TEST_F(GatewayTest, RealPrometheusScrapesTheGateway) {
   const int prom_port = FreeLoopbackPort();
   const std::string prom_dir = dir_->path() + "/prometheus";
   const std::string prom_config = dir_->path() + "/prometheus.yml";
-  WriteFile(prom_config, "global:\n  scrape_interval: 1s\n"
-                         "scrape_configs:\n  - job_name: shepgw\n    static_configs:\n"
-                         "      - targets: ['127.0.0.1:" +
-                             std::to_string(gateway_.admin_port()) + "']\n");
+  WriteFile(prom_config,
+            "global:\n  scrape_interval: 1s\n"
+            "scrape_configs:\n  - job_name: shepgw\n    static_configs:\n"
+            "      - targets: ['127.0.0.1:" +
+                std::to_string(gateway_.admin_port()) + "']\n");
   ChildProcess prometheus;
   std::string error;
-  ASSERT_TRUE(prometheus.Start({"/usr/bin/prometheus", "--config.file=" + prom_config,
-                                "--storage.tsdb.path=" + prom_dir,
-                                "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-                               dir_->path() + "/prometheus.log", false, &error))
+  ASSERT_TRUE(prometheus.Start(
+      {"/usr/bin/prometheus", "--config.file=" + prom_config, "--storage.tsdb.path=" + prom_dir,
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      dir_->path() + "/prometheus.log", false, &error))
       << error;
   const std::string query = "http://127.0.0.1:" + std::to_string(prom_port) +
                             "/api/v1/query?query=shepgw_requests_total%7Boutcome%3D%22ok%22%7D";
@@ -621,6 +622,48 @@ TEST_F(GatewayTest, RealPrometheusScrapesTheGateway) {
   }
   EXPECT_TRUE(found) << last.body << "\n" << ReadFile(dir_->path() + "/prometheus.log");
   prometheus.Stop();
+}
+
+}  // namespace
+}  // namespace shepgw::testing
+
+namespace shepgw::testing {
+namespace {
+
+// The active health probe feeds /ready: a route whose every upstream is down makes the
+// gateway not ready, unless the route is marked optional.
+TEST_F(GatewayTest, ReadinessFollowsUpstreamHealth) {
+  const std::string down_route =
+      "  - service_id: DOWN_SERVICE\n"
+      "    upstreams: [\"http://127.0.0.1:1/bip-sync/\"]\n";
+  StartGateway("", down_route + "    optional: true\n", "connector:\n  health_interval: 200ms\n");
+  auto ready_status = [&] {
+    HttpsClient plain("");
+    return plain.Get("http://127.0.0.1:" + std::to_string(gateway_.admin_port()) + "/ready");
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  EXPECT_EQ(ready_status().status, 200) << ready_status().body;
+  // The same route, no longer optional: reload and the gateway is not ready.
+  WriteFile(config_path_, GatewayConfig("", down_route) + "connector:\n  health_interval: 200ms\n");
+  gateway_.Signal(SIGHUP);
+  HttpResult r;
+  for (int i = 0; i < 20; ++i) {  // bounded: 4 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    r = ready_status();
+    if (r.status == 503) {
+      break;
+    }
+  }
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_TRUE(Contains(r.body, "route DOWN_SERVICE: no healthy upstream")) << r.body;
+  HttpsClient plain("");
+  const auto metrics =
+      plain.Get("http://127.0.0.1:" + std::to_string(gateway_.admin_port()) + "/metrics");
+  EXPECT_TRUE(
+      Contains(metrics.body, "shepgw_upstream_up{upstream=\"http://127.0.0.1:1/bip-sync/\"} 0"))
+      << metrics.body;
+  // Requests to the healthy route are still served.
+  EXPECT_EQ(Client()->Post(Url(), MakeSendMessage({})).status, 200);
 }
 
 }  // namespace

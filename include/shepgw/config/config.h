@@ -59,6 +59,7 @@ struct RouteConfig {
   std::vector<std::string> upstreams;  // http(s) URLs, tried in order on connect failure
   Millis timeout{30'000};              // total upstream time for one attempt
   bool verify_response = false;        // verify ShEP's signature on the answer before re-signing
+  bool optional = false;               // /ready does not wait for this route's upstreams
   int line = 0;                        // line in the config file, for messages
 };
 
@@ -110,6 +111,13 @@ struct ConnectorConfig {
   std::string interface;              // bind to this interface (VPN side); empty = any
   std::string source_address;         // bind to this local address; empty = any
   int max_response_bytes_factor = 0;  // 0 = same limit as max_body_bytes
+  // Circuit breaker per upstream: open after this many consecutive transport failures
+  // (connect errors, timeouts); while open, requests skip that upstream (fail fast when no
+  // upstream of the route is left); after `breaker_cooldown` one request probes it.
+  int breaker_failures = 5;
+  Millis breaker_cooldown{10'000};
+  // Active health probe: GET <upstream>?wsdl every interval (0 = off); feeds /ready.
+  Millis health_interval{10'000};
 };
 
 // admin: the operators' listener (health, readiness, metrics). Plain HTTP: keep it on

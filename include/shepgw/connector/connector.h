@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shepgw/common/status.h"
 #include "shepgw/config/config.h"
@@ -39,18 +40,32 @@ struct UpstreamResponse {
   int attempts = 0;      // connection attempts made (1 + safe retries)
 };
 
+// What the connector knows about one upstream URL (for /ready, /health and metrics).
+struct UpstreamHealth {
+  std::string url;
+  bool probed = false;         // the active probe has answered at least once
+  bool probe_ok = true;        // last probe answered (any HTTP status) within its timeout
+  bool breaker_open = false;   // requests currently skip it
+  int consecutive_failures = 0;
+  bool healthy() const { return probe_ok && !breaker_open; }
+};
+
 class Connector {
  public:
   virtual ~Connector() = default;
+  // Per-upstream state (breaker, active probe), in a stable order.
+  virtual std::vector<UpstreamHealth> Health() const { return {}; }
   // Errors: kUpstreamUnreachable (no upstream of the route accepted a connection),
   // kUpstreamTimeout (deadline or route timeout reached), kUpstreamBadResponse (answer over
   // the size limit or broken HTTP). Any HTTP status is a success at this level.
   virtual Result<UpstreamResponse> Send(const UpstreamRequest& request) = 0;
 };
 
-// libcurl-based connector. Create one per process (after CurlGlobalInit()).
+// libcurl-based connector (after CurlGlobalInit()). `probe_urls`: the upstreams to probe
+// actively (GET <url>?wsdl every config.health_interval, on a thread owned by the connector).
 std::unique_ptr<Connector> MakeCurlConnector(const config::ConnectorConfig& config,
-                                             uint64_t max_response_bytes);
+                                             uint64_t max_response_bytes,
+                                             std::vector<std::string> probe_urls = {});
 
 // curl_global_init, once, before threads start.
 Status CurlGlobalInit();

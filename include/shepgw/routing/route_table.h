@@ -23,6 +23,7 @@ struct Route {
   std::vector<std::string> upstreams;
   std::chrono::milliseconds timeout{30'000};
   bool verify_response = false;  // verify the upstream's signature on its answer
+  bool optional = false;         // readiness does not depend on this route's upstreams
   // A label for logs/metrics: "service_id" or "service_id/route_id".
   std::string name;
 };

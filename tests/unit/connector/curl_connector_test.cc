@@ -190,3 +190,64 @@ TEST_F(CurlConnectorTest, OversizedAnswerIsABadResponse) {
 
 }  // namespace
 }  // namespace shepgw::connector
+
+namespace shepgw::connector {
+namespace {
+
+// After `breaker_failures` consecutive transport failures the upstream is skipped without a
+// connection attempt until the cool-down ends; then one request probes it again.
+TEST(CurlConnectorBreakerTest, OpensAfterConsecutiveFailuresAndProbesAfterCooldown) {
+  ASSERT_TRUE(CurlGlobalInit().ok());
+  config::ConnectorConfig cfg;
+  cfg.breaker_failures = 2;
+  cfg.breaker_cooldown = std::chrono::milliseconds(300);
+  cfg.health_interval = std::chrono::milliseconds(0);
+  auto connector = MakeCurlConnector(cfg, 1 << 20);
+  routing::Route route;
+  route.upstreams = {RefusingUrl()};
+  UpstreamRequest req;
+  req.route = &route;
+  req.body = kBody;
+  for (int i = 0; i < 2; ++i) {
+    auto r = connector->Send(req);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kUpstreamUnreachable);
+  }
+  auto open = connector->Send(req);
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.status().message().find("circuit breaker open"), std::string::npos)
+      << open.status().ToString();
+  const auto health = connector->Health();
+  ASSERT_EQ(health.size(), 1u);
+  EXPECT_TRUE(health[0].breaker_open);
+  EXPECT_FALSE(health[0].healthy());
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  auto half_open = connector->Send(req);  // a real attempt again (and it fails again)
+  ASSERT_FALSE(half_open.ok());
+  EXPECT_EQ(half_open.status().message().find("circuit breaker open"), std::string::npos)
+      << half_open.status().ToString();
+}
+
+TEST(CurlConnectorBreakerTest, SkipsAnOpenUpstreamAndUsesTheNext) {
+  ASSERT_TRUE(CurlGlobalInit().ok());
+  config::ConnectorConfig cfg;
+  cfg.breaker_failures = 1;
+  cfg.breaker_cooldown = std::chrono::milliseconds(200);
+  cfg.health_interval = std::chrono::milliseconds(0);
+  auto connector = MakeCurlConnector(cfg, 1 << 20);
+  TinyServer up(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+  routing::Route route;
+  route.upstreams = {RefusingUrl(), up.url()};
+  UpstreamRequest req;
+  req.route = &route;
+  req.body = kBody;
+  auto first = connector->Send(req);  // the refusing one fails (breaker opens), the next answers
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->attempts, 2);
+  auto second = connector->Send(req);  // the open breaker skips the refusing upstream
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->attempts, 1);
+}
+
+}  // namespace
+}  // namespace shepgw::connector
