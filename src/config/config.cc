@@ -149,6 +149,7 @@ void ParseLimits(ErrorList& errors, const Field& field, Config& config) {
   // libxml2 refuses deeper documents than 256 without XML_PARSE_HUGE anyway; 1024 leaves
   // room while staying far from stack trouble.
   ReadInt(errors, m.Get("max_xml_depth"), 8, 1024, &limits.max_xml_depth);
+  ReadDuration(errors, m.Get("client_timeout"), Millis(100), hours(1), &limits.client_timeout);
   ReadDuration(errors, m.Get("header_timeout"), Millis(1), hours(1), &limits.header_timeout);
   ReadDuration(errors, m.Get("body_timeout"), Millis(1), hours(1), &limits.body_timeout);
   ReadDuration(errors, m.Get("idle_timeout"), Millis(1), hours(1), &limits.idle_timeout);

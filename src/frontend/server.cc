@@ -183,6 +183,7 @@ struct Worker {
     r.body = body;
     r.peer = conn.peer;
     r.received_at = request_started;
+    r.deadline = request_started + server->config.limits.client_timeout;
     return r;
   }
 

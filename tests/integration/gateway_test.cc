@@ -668,3 +668,23 @@ TEST_F(GatewayTest, ReadinessFollowsUpstreamHealth) {
 
 }  // namespace
 }  // namespace shepgw::testing
+
+namespace shepgw::testing {
+namespace {
+
+// The upstream call never outlives the caller's patience (limits.client_timeout), even when
+// the route allows longer.
+TEST_F(GatewayTest, ClientTimeoutCapsTheUpstreamWait) {
+  StartGateway("  client_timeout: 800ms\n");
+  SendMessageSpec slow;
+  slow.standin_mode = "delay:3000";
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = Client()->Post(Url(), MakeSendMessage(slow));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_EQ(FaultToken(r.body), "upstream.timeout") << r.body;
+  EXPECT_LT(took, std::chrono::milliseconds(2500)) << "waited for the route's 5 s timeout";
+}
+
+}  // namespace
+}  // namespace shepgw::testing

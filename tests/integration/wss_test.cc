@@ -173,19 +173,26 @@ TEST_F(WssGatewayTest, VerifyResponseRefusesAnUnsignedAnswer) {
 }
 
 // Two gateways in a row: A verifies B's signed answer (verify_response) before re-signing it.
-// B accepts A's re-signed request because A's certificate is registered for the sender there.
+// B accepts A's re-signed request because A's certificate is registered for the sender there,
+// and A reaches B over mutual TLS (the connector's client certificate, B's CA).
 TEST_F(WssGatewayTest, VerifyResponseAcceptsASignedAnswer) {
+  // B plays the internal ShEP's side: it requires a client certificate (mTLS).
   const std::string config_b = dir_->path() + "/shepgw-b.yaml";
-  WriteFile(config_b, GatewayConfig("", "") + WssSections("gateway-rsa", "rsa-sha256",
-                                                          ", " + wpki_ + "/gateway-rsa.pem"));
+  std::string text_b = GatewayConfig("", "") +
+                       WssSections("gateway-rsa", "rsa-sha256", ", " + wpki_ + "/gateway-rsa.pem");
+  const std::string key_line = "    key: " + pki_ + "/server.key\n";
+  text_b.replace(text_b.find(key_line), key_line.size(),
+                 key_line + "    client_ca: " + pki_ + "/ca.pem\n    require_client_cert: true\n");
+  WriteFile(config_b, text_b);
   ChildProcess gateway_b;
   std::string error;
   ASSERT_TRUE(gateway_b.Start({SHEPGW_BIN, "serve", "--config", config_b},
                               dir_->path() + "/shepgw-b.log", true, &error))
       << error;
   // Gateway A: its GBDFL route goes to B over HTTPS, with verify_response.
-  std::string config_a =
-      GatewayConfig("", "") + WssSections() + "connector:\n  ca: " + pki_ + "/ca.pem\n";
+  std::string config_a = GatewayConfig("", "") + WssSections() + "connector:\n  ca: " + pki_ +
+                         "/ca.pem\n  client_cert: " + pki_ + "/client.pem\n  client_key: " + pki_ +
+                         "/client.key\n";
   const std::string standin_url = "http://127.0.0.1:" + std::to_string(standin_.port());
   config_a.replace(config_a.find(standin_url), standin_url.size(),
                    "https://127.0.0.1:" + std::to_string(gateway_b.port()));

@@ -50,6 +50,9 @@ struct LimitsConfig {
   int workers = 32;             // worker threads (each serves one connection at a time)
   int queue_size = 256;         // accepted connections waiting for a worker; above → 503
   int retry_after_seconds = 5;  // Retry-After on overload
+  // How long callers wait for an answer (their HTTP client timeout; ShEP clients commonly use
+  // 30–60 s). The upstream call never outlives it, whatever the route's timeout.
+  Millis client_timeout{60'000};
 };
 
 // routes[]
