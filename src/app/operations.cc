@@ -136,6 +136,8 @@ std::string RenderMetrics(const OperationsView& v) {
           {{"", fs.tls_handshake_failures.load()}});
   Gauge(out, "shepgw_connections_active", "Client connections open or queued",
         std::to_string(fs.active_connections.load()));
+  Gauge(out, "shepgw_connections_queued", "Accepted connections waiting for a free worker",
+        std::to_string(fs.queued_connections.load()));
   if (snap->trust != nullptr) {
     Counter(out, "shepgw_crl_reload_failures_total", "CRL files that failed to reload",
             {{"", snap->trust->crl_reload_failures()}});

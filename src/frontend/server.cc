@@ -404,6 +404,9 @@ bool Server::Impl::PopConnection(bool reject_mode, Connection* out,
   }
   *out = std::move(q.front());
   q.pop_front();
+  if (!reject_mode) {
+    stats.queued_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
   return true;
 }
 
@@ -462,6 +465,7 @@ void Server::Impl::AcceptLoop() {
       if (active < limits.max_connections &&
           queue.size() < static_cast<size_t>(limits.queue_size)) {
         queue.push_back(std::move(c));
+        stats.queued_connections.fetch_add(1, std::memory_order_relaxed);
         queued = true;
       } else if (reject_queue.size() < 16) {
         stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);

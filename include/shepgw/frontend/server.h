@@ -32,6 +32,7 @@ struct ServerStats {
   std::atomic<uint64_t> tls_handshake_failures{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<int> active_connections{0};
+  std::atomic<int> queued_connections{0};  // accepted, waiting for a free worker
 };
 
 class Server {
