@@ -15,20 +15,6 @@
 namespace shepgw::testing {
 namespace {
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-// The errorCode token in a SendMessageFault1_SendMessageFault detail.
-std::string FaultToken(const std::string& body) {
-  const auto b = body.find("<errorCode>");
-  const auto e = body.find("</errorCode>");
-  if (b == std::string::npos || e == std::string::npos) {
-    return {};
-  }
-  return body.substr(b + 11, e - b - 11);
-}
-
 class GatewayTest : public GatewayFixture {};
 
 TEST_F(GatewayTest, SendMessageGoesThroughToTheUpstreamAndBack) {

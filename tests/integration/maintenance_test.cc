@@ -8,17 +8,6 @@
 namespace shepgw::testing {
 namespace {
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string FaultToken(const std::string& body) {
-  const auto b = body.find("<errorCode>");
-  const auto e = body.find("</errorCode>");
-  return b == std::string::npos || e == std::string::npos ? std::string()
-                                                          : body.substr(b + 11, e - b - 11);
-}
-
 std::string AlmatyTime(const std::string& offset) {
   std::string out;
   RunCommand({"sh", "-c", "TZ=Asia/Almaty date -d '" + offset + "' +%Y-%m-%dT%H:%M"}, &out);

@@ -17,10 +17,6 @@
 namespace shepgw::testing {
 namespace {
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 // A NOTIFY_SOCKET stand-in: a datagram socket collecting what the daemon tells systemd.
 class NotifySocket {
  public:

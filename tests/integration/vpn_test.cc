@@ -19,17 +19,6 @@ namespace {
 
 constexpr const char* kTestbed = SHEPGW_SOURCE_DIR "/scripts/vpn-testbed.sh";
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string FaultToken(const std::string& body) {
-  const auto b = body.find("<errorCode>");
-  const auto e = body.find("</errorCode>");
-  return b == std::string::npos || e == std::string::npos ? std::string()
-                                                          : body.substr(b + 11, e - b - 11);
-}
-
 // Runs `fn` on a thread that has joined network namespace `ns` (setns affects only it).
 void InNetns(const std::string& ns, const std::function<void()>& fn) {
   std::thread t([&] {

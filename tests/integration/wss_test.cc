@@ -11,13 +11,6 @@
 namespace shepgw::testing {
 namespace {
 
-std::string FaultToken(const std::string& body) {
-  const auto b = body.find("<errorCode>");
-  const auto e = body.find("</errorCode>");
-  return b == std::string::npos || e == std::string::npos ? std::string()
-                                                          : body.substr(b + 11, e - b - 11);
-}
-
 class WssGatewayTest : public WssGatewayFixture {};
 
 TEST_F(WssGatewayTest, SignedRequestIsVerifiedReSignedAndAnsweredSigned) {

@@ -21,6 +21,18 @@ struct SendMessageSpec {
   std::string payload = "<iin>931002451325</iin>";
 };
 
+inline bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The errorCode token of a SendMessageFault1_SendMessageFault detail ("" when none).
+inline std::string FaultToken(const std::string& body) {
+  const auto b = body.find("<errorCode>");
+  const auto e = body.find("</errorCode>");
+  return b == std::string::npos || e == std::string::npos ? std::string()
+                                                          : body.substr(b + 11, e - b - 11);
+}
+
 // A ShEP-format SyncChannel SendMessage, as SmartBridge clients write it.
 std::string MakeSendMessage(const SendMessageSpec& spec);
 

@@ -10,10 +10,6 @@
 
 namespace shepgw::testing {
 
-inline bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 class WssGatewayFixture : public GatewayFixture {
  protected:
   void SetUp() override {
@@ -57,8 +53,8 @@ class WssGatewayFixture : public GatewayFixture {
            "  - sender_id: test-sender\n"
            "    certificates: [" +
            p + "/signer-rsa.pem, " + p + "/signer-ec.pem, " + p + "/signer-revoked.pem, " + p +
-           "/signer-expired.pem, " + p + "/signer-untrusted.pem, " + p +
-           "/signer-keyusage.pem" + extra_sender_certs +
+           "/signer-expired.pem, " + p + "/signer-untrusted.pem, " + p + "/signer-keyusage.pem" +
+           extra_sender_certs +
            "]\n"
            "    services: [GBDFL_UniversalServiceSync]\n"
            "  - sender_id: other-sender\n"
