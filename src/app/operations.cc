@@ -27,13 +27,7 @@ double DaysLeft(system_clock::time_point t) {
 
 void Gauge(std::string& out, const char* name, const char* help, const std::string& value,
            const char* labels = "") {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += " gauge\n";
+  AppendMetricHeader(out, name, help, "gauge");
   out += name;
   out += labels;
   out += ' ';
@@ -43,13 +37,7 @@ void Gauge(std::string& out, const char* name, const char* help, const std::stri
 
 void Counter(std::string& out, const char* name, const char* help,
              const std::vector<std::pair<std::string, uint64_t>>& series) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += " counter\n";
+  AppendMetricHeader(out, name, help, "counter");
   for (const auto& [labels, value] : series) {
     out += name;
     out += labels;

@@ -25,19 +25,6 @@ void AppendEscaped(std::string& out, std::string_view v) {
   }
 }
 
-void AppendHeader(std::string& out, const std::string& name, const std::string& help,
-                  const char* type) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  out += help;
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
 void AppendDouble(std::string& out, double v) {
   if (std::isinf(v)) {
     out += v > 0 ? "+Inf" : "-Inf";
@@ -49,6 +36,19 @@ void AppendDouble(std::string& out, double v) {
 }
 
 }  // namespace
+
+void AppendMetricHeader(std::string& out, std::string_view name, std::string_view help,
+                        std::string_view type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+}
 
 void AppendSeriesName(std::string& out, std::string_view name,
                       const std::vector<std::string>& label_names,
@@ -120,7 +120,7 @@ uint64_t CounterFamily::Value(const std::vector<std::string>& label_values) cons
 }
 
 void CounterFamily::Render(std::string& out) const {
-  AppendHeader(out, name_, help_, "counter");
+  AppendMetricHeader(out, name_, help_, "counter");
   std::shared_lock lock(mutex_);
   for (const auto& [labels, value] : series_) {
     AppendSeriesName(out, name_, label_names_, labels);
@@ -149,7 +149,7 @@ void GaugeFamily::Clear() {
 }
 
 void GaugeFamily::Render(std::string& out) const {
-  AppendHeader(out, name_, help_, "gauge");
+  AppendMetricHeader(out, name_, help_, "gauge");
   std::shared_lock lock(mutex_);
   for (const auto& [labels, value] : series_) {
     AppendSeriesName(out, name_, label_names_, labels);
@@ -196,7 +196,7 @@ void HistogramFamily::ObserveMicros(const std::vector<std::string>& label_values
 }
 
 void HistogramFamily::Render(std::string& out) const {
-  AppendHeader(out, name_, help_, "histogram");
+  AppendMetricHeader(out, name_, help_, "histogram");
   std::shared_lock lock(mutex_);
   const std::string bucket_name = name_ + "_bucket";
   for (const auto& [labels, s] : series_) {

@@ -324,6 +324,14 @@ class CurlConnector final : public Connector {
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::min<int64_t>(config_.connect_timeout.count(), 3000)));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    ApplyPathAndTls(h);
+    const CURLcode rc = curl_easy_perform(h);
+    pool_.Release(h);
+    return rc == CURLE_OK || rc == CURLE_WRITE_ERROR;
+  }
+
+  // The VPN-side binding and TLS settings every upstream connection uses (requests, probes).
+  void ApplyPathAndTls(CURL* h) const {
     if (!interface_.empty()) {
       curl_easy_setopt(h, CURLOPT_INTERFACE, interface_.c_str());
     }
@@ -337,9 +345,6 @@ class CurlConnector final : public Connector {
       curl_easy_setopt(h, CURLOPT_SSLCERT, config_.client_cert_file.c_str());
       curl_easy_setopt(h, CURLOPT_SSLKEY, config_.client_key_file.c_str());
     }
-    const CURLcode rc = curl_easy_perform(h);
-    pool_.Release(h);
-    return rc == CURLE_OK || rc == CURLE_WRITE_ERROR;
   }
 
   Status SendOnce(const std::string& url, std::string_view body, milliseconds budget,
@@ -367,19 +372,7 @@ class CurlConnector final : public Connector {
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::min(config_.connect_timeout, budget).count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(budget.count()));
-    if (!interface_.empty()) {
-      curl_easy_setopt(h, CURLOPT_INTERFACE, interface_.c_str());
-    }
-    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.verify_host ? 2L : 0L);
-    if (!config_.ca_file.empty()) {
-      curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_file.c_str());
-    }
-    if (!config_.client_cert_file.empty()) {
-      curl_easy_setopt(h, CURLOPT_SSLCERT, config_.client_cert_file.c_str());
-      curl_easy_setopt(h, CURLOPT_SSLKEY, config_.client_key_file.c_str());
-    }
+    ApplyPathAndTls(h);
 
     const CURLcode rc = curl_easy_perform(h);
     long request_size = 0;

@@ -81,6 +81,10 @@ class HistogramFamily {
   std::map<std::vector<std::string>, std::unique_ptr<Series>> series_;
 };
 
+// Appends the "# HELP" and "# TYPE" lines of a family.
+void AppendMetricHeader(std::string& out, std::string_view name, std::string_view help,
+                        std::string_view type);
+
 // Appends `name{l1="v1",...}` with values escaped per the exposition format.
 void AppendSeriesName(std::string& out, std::string_view name,
                       const std::vector<std::string>& label_names,
