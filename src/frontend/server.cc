@@ -300,6 +300,11 @@ struct Worker {
         if (ctx->error < SOAP_STOP || ctx->keep_alive == 0 || !soap_valid_socket(ctx->socket)) {
           break;
         }
+        // gSOAP keeps what it allocated for a request (the body buffer, header copies) until
+        // soap_end: free it after every request, or a long keep-alive connection holds every
+        // body it ever carried (memory growing with requests served).
+        soap_destroy(ctx);
+        soap_end(ctx);
       }
     }
     if (unread_body) {
