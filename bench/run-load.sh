@@ -2,7 +2,7 @@
 # End-to-end HTTPS load benchmark: shepgw against nginx as a plain HTTPS reverse proxy and
 # against the RSA signing limit, on loopback. See docs/performance.md ("End-to-end load").
 #
-#   bench/run-load.sh [--quick|--full]       (quick: ~2 minutes, 1 run each; full: ~12 minutes,
+#   bench/run-load.sh [--quick|--full]       (quick: <2 minutes, 1 run each; full: ~8-15 minutes,
 #                                             3 clean runs each, medians)
 #   BUILD_DIR   build tree (default: build/ in the repository)
 #
