@@ -1,13 +1,13 @@
 // SOAP 1.1 view and ShEP requestInfo extraction over the hardened parse (xml_parse.cc).
 #include "shepgw/envelope/envelope.h"
 
+#include <cstring>
+#include <mutex>
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlIO.h>
 #include <libxml/xmlsave.h>
-
-#include <cstring>
-#include <mutex>
 
 #include "envelope/xml_parse.h"
 #include "envelope/xml_text.h"
@@ -376,17 +376,25 @@ int AppendToString(void* context, const char* buffer, int len) {
 
 // Builds ParsedEnvelope (its constructor and fields are private to everyone else).
 struct EnvelopeParser {
+  // The steps every envelope goes through: hardened parse, then the SOAP 1.1 shape.
+  // Returns false with outcome->status set on failure (doc is set once parsing succeeded).
+  static bool ParseSoap(std::string_view bytes, const ParseLimits& limits, ParseOutcome* outcome,
+                        internal::XmlDocPtr* doc, SoapParts* parts) {
+    outcome->status = internal::ParseXml(bytes, limits, doc);
+    if (outcome->status.ok()) {
+      outcome->status = CheckSoap(doc->get(), parts);
+    }
+    return outcome->status.ok();
+  }
+
   static ParseOutcome Parse(std::string_view bytes, const ParseLimits& limits) {
     ParseOutcome outcome;
     internal::XmlDocPtr doc;
-    outcome.status = internal::ParseXml(bytes, limits, &doc);
-    if (!outcome.status.ok()) {
-      return outcome;
-    }
     SoapParts parts;
-    outcome.status = CheckSoap(doc.get(), &parts);
-    if (!outcome.status.ok()) {
-      Salvage(doc.get(), &outcome.info);
+    if (!ParseSoap(bytes, limits, &outcome, &doc, &parts)) {
+      if (doc) {
+        Salvage(doc.get(), &outcome.info);  // the messageId for the log line, when readable
+      }
       return outcome;
     }
     if (!Is(parts.body_element, kSyncTypesNs, "SendMessage")) {
@@ -399,21 +407,16 @@ struct EnvelopeParser {
     if (!outcome.status.ok()) {
       return outcome;
     }
-    outcome.envelope = Build(std::move(doc), parts, Operation::kSyncSendMessage, outcome.info,
-                             bytes.size());
+    outcome.envelope =
+        Build(std::move(doc), parts, Operation::kSyncSendMessage, outcome.info, bytes.size());
     return outcome;
   }
 
   static ParseOutcome ParseAny(std::string_view bytes, const ParseLimits& limits) {
     ParseOutcome outcome;
     internal::XmlDocPtr doc;
-    outcome.status = internal::ParseXml(bytes, limits, &doc);
-    if (!outcome.status.ok()) {
-      return outcome;
-    }
     SoapParts parts;
-    outcome.status = CheckSoap(doc.get(), &parts);
-    if (!outcome.status.ok()) {
+    if (!ParseSoap(bytes, limits, &outcome, &doc, &parts)) {
       return outcome;
     }
     outcome.envelope = Build(std::move(doc), parts, Operation::kOther, {}, bytes.size());
