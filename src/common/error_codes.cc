@@ -61,8 +61,7 @@ constexpr std::array<ErrorDescription, static_cast<size_t>(kCount_)> kTable{{
     {kWssSignatureInvalid, "wss.signature_invalid", 401, kClient, false, "Invalid signature"},
     {kWssWrappingDetected, "wss.wrapping_detected", 401, kClient, false,
      "Signature does not cover the message Body"},
-    {kWssSignerUnknown, "wss.signer_unknown", 401, kClient, false,
-     "Signer certificate not found"},
+    {kWssSignerUnknown, "wss.signer_unknown", 401, kClient, false, "Signer certificate not found"},
     {kPkiCertificateUntrusted, "pki.certificate_untrusted", 401, kClient, false,
      "Signer certificate is not trusted"},
     {kPkiCertificateExpired, "pki.certificate_expired", 401, kClient, false,
@@ -83,6 +82,10 @@ constexpr std::array<ErrorDescription, static_cast<size_t>(kCount_)> kTable{{
     {kUpstreamNetworkUnreachable, "upstream.network_unreachable", 503, kServer, true,
      "Internal network unreachable"},
     {kGatewayMaintenance, "gateway.maintenance", 503, kServer, true, "Service under maintenance"},
+    {kPkiKeyInvalid, "pki.key_invalid", 401, kClient, false,
+     "Signer public key is invalid for its algorithm"},
+    {kPkiCertificateMalformed, "pki.certificate_malformed", 401, kClient, false,
+     "Signer certificate is malformed"},
 }};
 
 }  // namespace
