@@ -434,6 +434,10 @@ Result<PrivateKey> PrivateKey::FromScalar(Algorithm algorithm, std::string_view 
   EcCtxPtr ctx = CurveContext(algorithm);
   MpiPtr d = MpiFromBytes(d_be);
   MpiPtr n(ctx ? gcry_mpi_ec_get_mpi("n", ctx.get(), 1) : nullptr);
+  if (d) {
+    // A "secure" MPI selects libgcrypt's constant-time point multiplication for d·G.
+    gcry_mpi_set_flag(d.get(), GCRYMPI_FLAG_SECURE);
+  }
   if (!d || !n || gcry_mpi_cmp(d.get(), n.get()) >= 0) {
     return Status(ErrorCode::kGatewayInternal, std::string(Describe(algorithm).name) +
                                                    " private key scalar is not below the order");

@@ -480,6 +480,12 @@ TEST(GostCertificateTest, ShepGatewayCertificateVerifiesUnderNcaGost2022) {
             ErrorCode::kPkiCertificateMalformed);
   EXPECT_EQ(CertificatePublicKey("not a certificate").status().code(),
             ErrorCode::kPkiCertificateMalformed);
+  // The outer signature algorithm changed (to the 256-bit OID, same length) while the TBS still
+  // names 2015-512: refused before any key is consulted.
+  std::string relabelled = cert;
+  const std::string outer = der::Oid("1.2.398.3.10.1.1.2.3.2");
+  relabelled.replace(relabelled.rfind(outer), outer.size(), der::Oid("1.2.398.3.10.1.1.2.3.1"));
+  EXPECT_EQ(VerifyCertificateSignature(relabelled, ca).code(), ErrorCode::kPkiCertificateMalformed);
 }
 
 // --- Keys ------------------------------------------------------------------------------------
