@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "shepgw/pki/gost.h"
@@ -253,6 +254,81 @@ Result<Pkcs12Contents> LoadPkcs12(std::string_view der_bytes, std::string_view p
   if (!certificates.empty()) {
     return bad("no certificate in the container matches its private key");
   }
+  return out;
+}
+
+Result<std::string> StorePkcs12(const PrivateKey& key, std::string_view certificate_der,
+                                std::string_view password) {
+  const auto bad = [](const std::string& what) {
+    return Error("PKCS#12: " + what + ": " + pki::internal::DrainOpenSslErrors());
+  };
+  auto cert_key = CertificatePublicKey(certificate_der);
+  if (!cert_key.ok() || cert_key->algorithm() != key.algorithm() ||
+      cert_key->xy_le() != key.public_key().xy_le()) {
+    return Error("PKCS#12: the certificate does not belong to the key");
+  }
+  const std::string pass(password);
+  const int pass_len = static_cast<int>(pass.size());
+  std::string p8_der = key.ToPkcs8Der();
+  const auto* p = reinterpret_cast<const unsigned char*>(p8_der.data());
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, P8Free> p8(
+      d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(p8_der.size())));
+  OPENSSL_cleanse(p8_der.data(), p8_der.size());
+  p = reinterpret_cast<const unsigned char*>(certificate_der.data());
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(certificate_der.size()));
+  if (!p8 || x == nullptr) {
+    X509_free(x);
+    return bad("cannot decode the key or the certificate");
+  }
+  // Both bags carry the same localKeyId (the certificate's SHA-1), as PKCS12_create does.
+  unsigned char id[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(certificate_der.data()), certificate_der.size(), id);
+  PKCS12_SAFEBAG* cert_bag = PKCS12_SAFEBAG_create_cert(x);
+  X509_free(x);
+  PKCS12_SAFEBAG* key_bag =
+      PKCS12_SAFEBAG_create_pkcs8_encrypt_ex(NID_aes_256_cbc, pass.c_str(), pass_len, nullptr, 0,
+                                             PKCS12_DEFAULT_ITER, p8.get(), nullptr, nullptr);
+  std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), SafeBagStackFree> cert_bags(
+      sk_PKCS12_SAFEBAG_new_null());
+  std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), SafeBagStackFree> key_bags(
+      sk_PKCS12_SAFEBAG_new_null());
+  if (cert_bag == nullptr || key_bag == nullptr || !cert_bags || !key_bags ||
+      PKCS12_add_localkeyid(cert_bag, id, sizeof id) != 1 ||
+      PKCS12_add_localkeyid(key_bag, id, sizeof id) != 1 ||
+      sk_PKCS12_SAFEBAG_push(cert_bags.get(), cert_bag) <= 0) {
+    PKCS12_SAFEBAG_free(cert_bag);
+    PKCS12_SAFEBAG_free(key_bag);
+    return bad("cannot build the bags");
+  }
+  if (sk_PKCS12_SAFEBAG_push(key_bags.get(), key_bag) <= 0) {
+    PKCS12_SAFEBAG_free(key_bag);
+    return bad("cannot build the bags");
+  }
+  std::unique_ptr<STACK_OF(PKCS7), Pkcs7StackFree> safes(sk_PKCS7_new_null());
+  PKCS7* cert_safe =
+      PKCS12_pack_p7encdata_ex(NID_aes_256_cbc, pass.c_str(), pass_len, nullptr, 0,
+                               PKCS12_DEFAULT_ITER, cert_bags.get(), nullptr, nullptr);
+  if (cert_safe == nullptr || sk_PKCS7_push(safes.get(), cert_safe) <= 0) {
+    PKCS7_free(cert_safe);
+    return bad("cannot encrypt the certificate bag");
+  }
+  PKCS7* key_safe = PKCS12_pack_p7data(key_bags.get());
+  if (key_safe == nullptr || sk_PKCS7_push(safes.get(), key_safe) <= 0) {
+    PKCS7_free(key_safe);
+    return bad("cannot pack the key bag");
+  }
+  std::unique_ptr<PKCS12, Pkcs12Free> p12(PKCS12_add_safes(safes.get(), 0));
+  if (!p12 || PKCS12_set_mac(p12.get(), pass.c_str(), pass_len, nullptr, 0, PKCS12_DEFAULT_ITER,
+                             EVP_sha256()) != 1) {
+    return bad("cannot assemble the container");
+  }
+  unsigned char* buf = nullptr;
+  const int len = i2d_PKCS12(p12.get(), &buf);
+  if (len <= 0) {
+    return bad("cannot encode the container");
+  }
+  std::string out(reinterpret_cast<const char*>(buf), static_cast<size_t>(len));
+  OPENSSL_free(buf);
   return out;
 }
 

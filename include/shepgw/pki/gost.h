@@ -163,6 +163,12 @@ struct Pkcs12Contents {
 // Errors: kGatewayInternal: not PKCS#12, wrong password (MAC check), no key bag, a key of an
 // unknown algorithm, a certificate bag that does not match the key.
 Result<Pkcs12Contents> LoadPkcs12(std::string_view der, std::string_view password);
+// A PKCS#12 with the key (PKCS#8 as above) and its certificate, bags encrypted with PBES2
+// (PBKDF2-SHA256, AES-256-CBC) and a SHA-256 MAC — modern algorithms, not NCA's 3DES/RC2-40;
+// LoadPkcs12 and OpenSSL read it. For test PKIs and operators' tooling. Errors:
+// kGatewayInternal (the certificate does not belong to the key, OpenSSL failures).
+Result<std::string> StorePkcs12(const PrivateKey& key, std::string_view certificate_der,
+                                std::string_view password);
 
 // A certificate or CRL split the way its signature sees it.
 struct SignedObject {

@@ -624,6 +624,33 @@ TEST(GostKeyTest, NcaTestPkcs12Containers) {
   EXPECT_EQ(LoadPkcs12("junk", "x").status().code(), ErrorCode::kGatewayInternal);
 }
 
+TEST(GostKeyTest, Pkcs12StoreLoadRoundTrip) {
+  const auto now = system_clock::now();
+  for (const Algorithm a : {Algorithm::kGost2015_512, Algorithm::kGost2004}) {
+    auto key = PrivateKey::Generate(a);
+    ASSERT_TRUE(key.ok());
+    CertificateTemplate t;
+    t.subject = {{"CN", "шлюз TEST"}, {"C", "KZ"}};
+    t.not_before = now - hours(1);
+    t.not_after = now + hours(24);
+    auto cert = IssueCertificate(t, key->public_key(), *key, "");
+    ASSERT_TRUE(cert.ok()) << cert.status().ToString();
+    auto p12 = StorePkcs12(*key, *cert, "s3cret");
+    ASSERT_TRUE(p12.ok()) << p12.status().ToString();
+    auto back = LoadPkcs12(*p12, "s3cret");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->key.public_key().xy_le(), key->public_key().xy_le());
+    ASSERT_TRUE(back->certificate_der.has_value());
+    EXPECT_EQ(*back->certificate_der, *cert);
+    EXPECT_NE(LoadPkcs12(*p12, "S3cret").status().message().find("wrong password"),
+              std::string::npos);
+    // A certificate of another key is refused.
+    auto other = PrivateKey::Generate(a);
+    ASSERT_TRUE(other.ok());
+    EXPECT_EQ(StorePkcs12(*other, *cert, "x").status().code(), ErrorCode::kGatewayInternal);
+  }
+}
+
 // --- Issuance --------------------------------------------------------------------------------
 
 TEST(GostIssueTest, ChainAndCrl) {
