@@ -616,7 +616,7 @@ Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envel
   }
   // The signature is sound; now whether its certificate is one we trust (pki's codes pass).
   st = trust_ == nullptr ? Status(ErrorCode::kGatewayInternal, "no trust store configured")
-                         : trust_->Validate(cert);
+                         : trust_->ValidateFingerprinted(cert, (*signer)->facts.sha256);
   if (!st.ok()) {
     return st;
   }
