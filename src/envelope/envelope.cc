@@ -434,6 +434,7 @@ struct EnvelopeParser {
     env->body_ = parts.body;
     env->operation_element_ = parts.body_element;
     env->operation_ = operation;
+    env->is_fault_ = Is(parts.body_element, kSoap11Ns, "Fault");
     env->info_ = std::move(info);
     env->input_size_ = input_size;
     return env;

@@ -212,8 +212,8 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
       record.outcome = std::move(parsed.status);
       return;
     }
+    // record.info already holds these fields (moved from the outcome): no second copy.
     const envelope::RequestInfo& info = parsed.envelope->info();
-    record.info = info;
 
     // 1b. maintenance (KZ-9): a planned or unplanned window for the gateway or this service.
     if (snap->schedule != nullptr) {
@@ -318,9 +318,24 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
 
     // 7. check the answer: only a SOAP 1.1 envelope goes back to the client. A SOAP fault
     // from ShEP is relayed as is (its status and detail are meaningful to the caller).
+    // When the answer is verified or signed below, its one parse here is the tree those
+    // steps use; otherwise CheckResponse checks it and keeps nothing.
+    const bool verify_answer = (*route)->verify_response && snap->verifier != nullptr;
+    const bool sign_answer = snap->signer != nullptr && config.wss.sign_responses;
     bool is_fault = false;
     envelope::ParseLimits response_limits = limits;
-    const Status checked = envelope::CheckResponse(answer->body, response_limits, &is_fault);
+    std::unique_ptr<envelope::ParsedEnvelope> answer_tree;
+    Status checked;
+    if (verify_answer || sign_answer) {
+      envelope::ParseOutcome parsed_answer = envelope::ParseEnvelope(answer->body, response_limits);
+      checked = std::move(parsed_answer.status);
+      if (checked.ok()) {
+        answer_tree = std::move(parsed_answer.envelope);
+        is_fault = answer_tree->is_fault();
+      }
+    } else {
+      checked = envelope::CheckResponse(answer->body, response_limits, &is_fault);
+    }
     if (!checked.ok() || !IsXmlContentType(answer->content_type)) {
       const std::string why =
           !checked.ok() ? checked.ToString() : "Content-Type '" + answer->content_type + "'";
@@ -344,38 +359,35 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     // Optionally, the answer's own transport signature (ShEP signs what it returns) is checked
     // before the gateway vouches for it with its own. Faults are relayed unverified: ShEP
     // does not sign them.
-    if ((*route)->verify_response && snap->verifier != nullptr && !is_fault) {
-      envelope::ParseOutcome parsed_answer = envelope::ParseEnvelope(answer->body, limits);
-      Status answer_status = parsed_answer.status;
-      if (answer_status.ok()) {
-        auto verified_answer = snap->verifier->Verify(*parsed_answer.envelope);
-        if (!verified_answer.ok()) {
-          answer_status = verified_answer.status();
-        }
-      }
-      if (!answer_status.ok()) {
+    if (verify_answer && !is_fault) {
+      auto verified_answer = snap->verifier->Verify(*answer_tree);
+      if (!verified_answer.ok()) {
         record.outcome = Status(ErrorCode::kUpstreamBadResponse,
                                 "answer from " + answer->upstream +
-                                    " failed signature verification: " + answer_status.ToString());
+                                    " failed signature verification: " +
+                                    verified_answer.status().ToString());
         return;
       }
     }
     response.status = is_fault ? (answer->http_status >= 400 ? answer->http_status : 500) : 200;
-    response.body = std::move(answer->body);
 
     // 8. sign the answer with the gateway's key before it leaves for the outside world.
-    if (snap->signer != nullptr && config.wss.sign_responses) {
+    if (sign_answer) {
       const auto t_sign = clock_.Monotonic();
-      auto signed_answer = snap->signer->SignDocument(response.body, response_limits);
+      const Status signed_answer = snap->signer->SignEnvelope(*answer_tree);
+      if (signed_answer.ok()) {
+        response.body = answer_tree->Serialize();
+      }
       record.sign_us =
           std::max<int64_t>(record.sign_us, 0) + MicrosSince(t_sign, clock_.Monotonic());
       if (!signed_answer.ok()) {
         record.outcome = Status(ErrorCode::kUpstreamBadResponse,
                                 "answer from " + record.upstream +
-                                    " could not be signed: " + signed_answer.status().ToString());
+                                    " could not be signed: " + signed_answer.ToString());
         return;
       }
-      response.body = std::move(*signed_answer);
+    } else {
+      response.body = std::move(answer->body);
     }
   };
 

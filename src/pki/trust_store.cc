@@ -154,7 +154,7 @@ struct CacheEntry {
 
 class VerdictCache {
  public:
-  std::optional<CacheEntry> Lookup(const std::string& key, uint64_t generation, TimePoint now) {
+  std::optional<CacheEntry> Lookup(std::string_view key, uint64_t generation, TimePoint now) {
     std::lock_guard lock(mutex_);
     const auto it = entries_.find(key);
     if (it == entries_.end()) {
@@ -167,13 +167,13 @@ class VerdictCache {
     }
     return e;
   }
-  void Insert(const std::string& key, CacheEntry entry) {
+  void Insert(std::string_view key, CacheEntry entry) {
     std::lock_guard lock(mutex_);
     if (entries_.size() >= kCacheCapacity && entries_.find(key) == entries_.end()) {
       // Simple eviction: an arbitrary entry. A miss costs one chain validation, nothing more.
       entries_.erase(entries_.begin());
     }
-    entries_.insert_or_assign(key, std::move(entry));
+    entries_.insert_or_assign(std::string(key), std::move(entry));
   }
   void Clear() {
     std::lock_guard lock(mutex_);
@@ -182,7 +182,11 @@ class VerdictCache {
 
  private:
   std::mutex mutex_;
-  std::unordered_map<std::string, CacheEntry> entries_;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, CacheEntry, Hash, std::equal_to<>> entries_;
 };
 
 struct Verdict {
@@ -244,9 +248,22 @@ class TrustStoreImpl final : public TrustStore {
     if (cert == nullptr) {
       return Error(ErrorCode::kPkiCertificateUntrusted, "no certificate");
     }
+    return ValidateFingerprinted(cert, Sha256Fingerprint(cert));
+  }
+
+  Status ValidateFingerprinted(X509* cert, std::string_view key) const override {
+    if (cert == nullptr) {
+      return Error(ErrorCode::kPkiCertificateUntrusted, "no certificate");
+    }
+    if (key.empty()) {  // an unknown fingerprint: hash here (never cache under "")
+      const std::string computed = Sha256Fingerprint(cert);
+      if (computed.empty()) {
+        return Error(ErrorCode::kPkiCertificateUntrusted, "cannot fingerprint the certificate");
+      }
+      return ValidateFingerprinted(cert, computed);
+    }
     const TimePoint now = clock_.Now();
     const std::shared_ptr<const CrlSet> crls = CurrentCrls();
-    const std::string key = Sha256Fingerprint(cert);
     if (std::optional<CacheEntry> hit = cache_.Lookup(key, crls->generation, now)) {
       cache_hits_.fetch_add(1, std::memory_order_relaxed);
       if (hit->accepted_unknown_revocation) {

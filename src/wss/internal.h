@@ -1,6 +1,6 @@
-// Internals shared by the wss verifier and signer: namespaces, libxml2/xmlsec RAII, the
-// algorithm table, base64, RFC 2253 names, the document's id index. Not a public interface
-// (white-box tests include it).
+// Internals shared by the wss verifier and signer: namespaces, libxml2/xmlsec RAII (xmlsec is
+// now only the tests' reference implementation), the algorithm table, c14n, base64, RFC 2253
+// names, the document's id index. Not a public interface (white-box tests include it).
 #pragma once
 
 #include <deque>
@@ -114,24 +114,49 @@ void ClearXmlSecError();
 std::string LastXmlSecError();
 
 // --- algorithms -----------------------------------------------------------------------------
+//
+// One table (algorithms.cc) describes every algorithm: URI, config name, digest, and the sign
+// and verify primitives. Signer and Verifier compute digests by streaming c14n into a Hash and
+// call the row's primitive with the digest; nothing else branches on the algorithm.
 
-enum class KeyKind { kRsa, kEc };
 enum class AlgorithmVerdict { kKnown, kUnsupported, kNotAllowed };
+
+// A digest value (64 bytes: SHA-512 and Streebog-512 are the largest).
+struct Digest {
+  unsigned char bytes[64];
+  size_t size = 0;
+  std::string_view view() const { return {reinterpret_cast<const char*>(bytes), size}; }
+};
+
+// A streaming hash: c14n output arrives in chunks.
+class Hash {
+ public:
+  virtual ~Hash() = default;
+  virtual bool Update(const void* data, size_t n) = 0;
+  virtual bool Final(Digest* out) = 0;
+};
+
+struct DigestAlgorithm {
+  std::string_view name;  // e.g. "sha256"
+  std::string_view uri;
+  bool weak;
+  std::unique_ptr<Hash> (*new_hash)();  // null when the primitive cannot be set up
+  const char* openssl_name;             // for OpenSSL signature primitives; null otherwise
+};
 
 struct SignatureAlgorithm {
   std::string_view name;  // config name, e.g. "rsa-sha256"
   std::string_view uri;
-  xmlSecTransformId (*transform)();
-  std::string_view md;  // OpenSSL digest name, e.g. "SHA256"
-  KeyKind key;
   bool weak;
-};
-struct DigestAlgorithm {
-  std::string_view name;
-  std::string_view uri;
-  xmlSecTransformId (*transform)();
-  std::string_view md;  // OpenSSL digest name, e.g. "SHA256"
-  bool weak;
+  // Hashes the canonical SignedInfo; the Signer also uses it for the Body's Reference.
+  const DigestAlgorithm* digest;
+  // Does the certificate's public key belong to this algorithm?
+  bool (*key_fits)(X509* cert);
+  // SignatureValue (the XML-DSig byte form, before base64) over `digest` with the gateway key;
+  // empty on failure.
+  std::string (*sign)(const pki::GatewayKey& key, std::string_view digest);
+  // Does `value` (XML-DSig byte form) sign `digest` with the certificate's key?
+  bool (*verify)(X509* cert, std::string_view digest, std::string_view value);
 };
 
 // Known (implemented) algorithm for a URI, or null; *verdict says why not: kUnsupported for
@@ -139,7 +164,12 @@ struct DigestAlgorithm {
 // spellings), kNotAllowed for anything else (HMAC, unknown).
 const SignatureAlgorithm* FindSignatureAlgorithm(std::string_view uri, AlgorithmVerdict* verdict);
 const DigestAlgorithm* FindDigestAlgorithm(std::string_view uri, AlgorithmVerdict* verdict);
-const SignatureAlgorithm& SignatureAlgorithmByName(std::string_view name);  // REQUIRES: known
+const SignatureAlgorithm* SignatureAlgorithmByName(std::string_view name);  // null if unknown
+
+// Streams the canonical form of the subtree at `root` (mode: XML_C14N_EXCLUSIVE_1_0 or
+// XML_C14N_1_0; prefixes: the exc-c14n InclusiveNamespaces PrefixList) into `hash`, without
+// holding the canonical text. False when c14n or the hash fails.
+bool Canonicalise(xmlDoc* doc, xmlNode* root, int mode, std::string_view prefixes, Hash* hash);
 
 // --- encodings ------------------------------------------------------------------------------
 

@@ -460,207 +460,65 @@ Result<DecodedPtr> ResolveSigner(const xmlNode* key_info, const xmlNode* securit
                    "; accepted: KeyIdentifier (X509v3), Reference, ds:X509Data");
 }
 
-bool KeyFits(EVP_PKEY* key, KeyKind kind) {
-  const int id = EVP_PKEY_get_base_id(key);
-  return kind == KeyKind::kRsa ? id == EVP_PKEY_RSA : id == EVP_PKEY_EC;
-}
-
 // --- the signature check ---------------------------------------------------------------------
 //
 // Everything xmlsec would decide from the structure has been decided by the checks above: one
 // Reference to the Body (pointer identity), exclusive c14n (or, without a Transform, the
 // default inclusive c14n 1.0) and allow-listed algorithms. What remains is arithmetic, done
-// here directly with libxml2's c14n and OpenSSL: canonicalise the Body, compare its digest
-// with DigestValue, canonicalise SignedInfo, verify SignatureValue with the certificate's key.
+// here directly with libxml2's c14n and the algorithm table (algorithms.cc): canonicalise the
+// Body, compare its digest with DigestValue, canonicalise SignedInfo into the signature
+// algorithm's digest, and check SignatureValue with the row's verify primitive.
 // Doing it ourselves instead of through xmlSecDSigCtxVerify is a performance decision
 // (docs/performance.md): xmlsec canonicalises through XPointer node sets whose membership test
 // walks every node's ancestors, and re-derives key properties on every call. No transform but
 // c14n can run here at all: there is no transform machinery to restrict.
 
-// The digests by OpenSSL name, fetched once (an EVP_sha256()-style getter fetches implicitly on
-// every use).
-const EVP_MD* Md(std::string_view name) {
-  struct Fetched {
-    EVP_MD* sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-    EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
-    EVP_MD* sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
-  };
-  static const Fetched* fetched = new Fetched();  // never freed: used until exit
-  if (name == "SHA256")
-    return fetched->sha256;
-  if (name == "SHA384")
-    return fetched->sha384;
-  if (name == "SHA512")
-    return fetched->sha512;
-  if (name == "SHA1")
-    return fetched->sha1;
-  return nullptr;
-}
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
-// c14n's visibility test for "the subtree rooted at `root`" (the node set of a same-document
-// "#id" reference, comments excluded by with_comments=0): an attribute or namespace node is
-// visible when its element is.
-int InSubtree(void* root, xmlNode* node, xmlNode* parent) {
-  const xmlNode* n = node->type == XML_NAMESPACE_DECL ? parent : node;
-  for (; n != nullptr; n = n->parent) {
-    if (n == root) {
-      return 1;
-    }
-  }
-  return 0;
-}
-
-// Whitespace-separated PrefixList tokens, as c14n wants them (null-terminated array).
-class PrefixList {
- public:
-  explicit PrefixList(const std::string& list) {
-    size_t i = 0;
-    while (i < list.size()) {
-      const size_t start = list.find_first_not_of(" \t\r\n", i);
-      if (start == std::string::npos) {
-        break;
-      }
-      const size_t stop = std::min(list.find_first_of(" \t\r\n", start), list.size());
-      tokens_.push_back(list.substr(start, stop - start));
-      i = stop;
-    }
-    for (const std::string& t : tokens_) {
-      pointers_.push_back(const_cast<xmlChar*>(X(t)));  // NOLINT: c14n's API is not const
-    }
-    pointers_.push_back(nullptr);
-  }
-  xmlChar** get() { return tokens_.empty() ? nullptr : pointers_.data(); }
-
- private:
-  std::vector<std::string> tokens_;
-  std::vector<xmlChar*> pointers_;
-};
-
-// Streams the canonical form of the subtree at `root` into `update(ctx, bytes, n)` (a digest or
-// a DigestVerify), without holding the whole canonical text. False when c14n fails.
-bool Canonicalise(xmlDoc* doc, xmlNode* root, int mode, const std::string& prefixes, EVP_MD_CTX* md,
-                  int (*update)(EVP_MD_CTX*, const void*, size_t)) {
-  struct Sink {
-    EVP_MD_CTX* md;
-    int (*update)(EVP_MD_CTX*, const void*, size_t);
-    bool ok = true;
-  } sink{md, update};
-  xmlOutputBuffer* out = xmlOutputBufferCreateIO(
-      [](void* context, const char* bytes, int n) -> int {
-        auto* s = static_cast<Sink*>(context);
-        if (n > 0 && s->update(s->md, bytes, static_cast<size_t>(n)) != 1) {
-          s->ok = false;
-          return -1;
-        }
-        return n;
-      },
-      nullptr, &sink, nullptr);
-  if (out == nullptr) {
-    return false;
-  }
-  PrefixList list(prefixes);
-  const int rc = xmlC14NExecute(doc, InSubtree, root, mode, list.get(), /*with_comments=*/0, out);
-  const int closed = xmlOutputBufferClose(out);  // flushes the rest into the sink
-  return rc >= 0 && closed >= 0 && sink.ok;
-}
-
-int DigestUpdate(EVP_MD_CTX* c, const void* d, size_t n) { return EVP_DigestUpdate(c, d, n); }
-int VerifyUpdate(EVP_MD_CTX* c, const void* d, size_t n) { return EVP_DigestVerifyUpdate(c, d, n); }
-
-// XML-DSig writes an ECDSA signature as r || s (each the size of the group order); OpenSSL
-// verifies the DER SEQUENCE. Empty on malformed input.
-std::string EcdsaRawToDer(const std::string& raw) {
-  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > 2 * 66) {
-    return {};
-  }
-  const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
-  const int half = static_cast<int>(raw.size() / 2);
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  BIGNUM* r = BN_bin2bn(p, half, nullptr);
-  BIGNUM* s = BN_bin2bn(p + half, half, nullptr);
-  if (sig == nullptr || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig, r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    ECDSA_SIG_free(sig);
-    return {};
-  }
-  unsigned char* der = nullptr;
-  const int len = i2d_ECDSA_SIG(sig, &der);
-  ECDSA_SIG_free(sig);
-  if (len <= 0) {
-    return {};
-  }
-  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
-
 // The verdict on a Signature whose shape, algorithms, Reference target and key we checked.
-Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& parts, EVP_PKEY* key,
+Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& parts, X509* cert,
                            const SignatureAlgorithm& signature_algorithm,
                            const DigestAlgorithm& digest_algorithm) {
-  const EVP_MD* digest_md = Md(digest_algorithm.md);
-  const EVP_MD* signature_md = Md(signature_algorithm.md);
-  MdCtxPtr md(EVP_MD_CTX_new());
-  if (digest_md == nullptr || signature_md == nullptr || md == nullptr) {
-    return {ErrorCode::kGatewayInternal, "cannot set up the digest"};
-  }
   // 1. The Reference: digest of the canonical Body against DigestValue.
   const std::optional<std::string> expected =
-      Base64Decode(TextContent(parts.digest_value), EVP_MAX_MD_SIZE);
+      Base64Decode(TextContent(parts.digest_value), sizeof(Digest::bytes));
   if (!expected) {
     return Malformed("ds:DigestValue is not base64 of a digest");
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  const int mode = parts.reference_transform ? XML_C14N_EXCLUSIVE_1_0 : XML_C14N_1_0;
-  if (EVP_DigestInit_ex(md.get(), digest_md, nullptr) != 1) {
+  std::unique_ptr<Hash> hash = digest_algorithm.new_hash();
+  if (hash == nullptr) {
     return {ErrorCode::kGatewayInternal, "cannot set up the Body digest"};
   }
+  const int mode = parts.reference_transform ? XML_C14N_EXCLUSIVE_1_0 : XML_C14N_1_0;
   // Canonicalisation fails on input c14n cannot represent (libxml2 refuses relative namespace
   // URIs, which XML-DSig c14n forbids): the client's message is at fault, not the gateway.
-  if (!Canonicalise(doc, body, mode, parts.reference_prefixes, md.get(), DigestUpdate)) {
+  if (!Canonicalise(doc, body, mode, parts.reference_prefixes, hash.get())) {
     return Malformed("the signed Body cannot be canonicalised (relative namespace URI?)");
   }
-  if (EVP_DigestFinal_ex(md.get(), digest, &digest_len) != 1) {
+  Digest digest;
+  if (!hash->Final(&digest)) {
     return {ErrorCode::kGatewayInternal, "cannot finish the Body digest"};
   }
-  if (expected->size() != digest_len || CRYPTO_memcmp(expected->data(), digest, digest_len) != 0) {
+  if (expected->size() != digest.size ||
+      CRYPTO_memcmp(expected->data(), digest.bytes, digest.size) != 0) {
     return {ErrorCode::kWssDigestMismatch,
             "the digest of the signed Body does not match its DigestValue"};
   }
   // 2. SignatureValue over the canonical SignedInfo.
-  std::optional<std::string> value = Base64Decode(TextContent(parts.signature_value), 1024);
+  const std::optional<std::string> value = Base64Decode(TextContent(parts.signature_value), 1024);
   if (!value || value->empty()) {
     return Malformed("ds:SignatureValue is not base64 of at most 1024 bytes");
   }
-  if (signature_algorithm.key == KeyKind::kEc) {
-    value = EcdsaRawToDer(*value);
-    if (value->empty()) {
-      return {ErrorCode::kWssSignatureInvalid,
-              "SignatureValue is not an ECDSA signature (r || s) for the signer's key"};
-    }
-  }
-  if (EVP_MD_CTX_reset(md.get()) != 1 ||
-      EVP_DigestVerifyInit(md.get(), nullptr, signature_md, nullptr, key) != 1) {
-    ERR_clear_error();
+  hash = signature_algorithm.digest->new_hash();
+  if (hash == nullptr) {
     return {ErrorCode::kGatewayInternal, "cannot set up the signature check"};
   }
-  if (!Canonicalise(doc, parts.signed_info, XML_C14N_EXCLUSIVE_1_0, parts.c14n_prefixes, md.get(),
-                    VerifyUpdate)) {
-    ERR_clear_error();
+  if (!Canonicalise(doc, parts.signed_info, XML_C14N_EXCLUSIVE_1_0, parts.c14n_prefixes,
+                    hash.get())) {
     return Malformed("ds:SignedInfo cannot be canonicalised (relative namespace URI?)");
   }
-  const int verified = EVP_DigestVerifyFinal(
-      md.get(), reinterpret_cast<const unsigned char*>(value->data()), value->size());
-  ERR_clear_error();  // a failed verify queues errors; they must not leak into later messages
-  if (verified != 1) {
+  if (!hash->Final(&digest)) {
+    return {ErrorCode::kGatewayInternal, "cannot finish the SignedInfo digest"};
+  }
+  if (!signature_algorithm.verify(cert, digest.view(), *value)) {
     return {ErrorCode::kWssSignatureInvalid,
             "SignatureValue does not verify with the signer certificate's key"};
   }
@@ -746,20 +604,19 @@ Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envel
     return signer.status();
   }
   X509* cert = (*signer)->cert.get();
-  EVP_PKEY* public_key = X509_get0_pubkey(cert);
-  if (public_key == nullptr || !KeyFits(public_key, signature_algorithm->key)) {
+  if (!signature_algorithm->key_fits(cert)) {
     return {ErrorCode::kWssSignatureInvalid,
             "the signer certificate's key does not fit SignatureMethod " +
                 std::string(signature_algorithm->name)};
   }
-  st = CheckSignatureValue(envelope.doc(), envelope.body(), parts, public_key, *signature_algorithm,
+  st = CheckSignatureValue(envelope.doc(), envelope.body(), parts, cert, *signature_algorithm,
                            *digest_algorithm);
   if (!st.ok()) {
     return st;
   }
   // The signature is sound; now whether its certificate is one we trust (pki's codes pass).
   st = trust_ == nullptr ? Status(ErrorCode::kGatewayInternal, "no trust store configured")
-                         : trust_->Validate(cert);
+                         : trust_->ValidateFingerprinted(cert, (*signer)->facts.sha256);
   if (!st.ok()) {
     return st;
   }

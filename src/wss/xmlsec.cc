@@ -1,4 +1,5 @@
-// xmlsec setup, locked-down dsig contexts, keys and the algorithm table.
+// xmlsec setup, locked-down dsig contexts and keys. The gateway signs and verifies without
+// xmlsec (algorithms.cc); the tests use these to cross-check it against xmlsec.
 #include <array>
 #include <mutex>
 
@@ -92,91 +93,6 @@ DSigCtxPtr NewDSigCtx(const std::vector<xmlSecTransformId>& reference_transforms
     }
   }
   return ctx;
-}
-
-// --- algorithms -----------------------------------------------------------------------------
-
-namespace {
-
-constexpr std::array<SignatureAlgorithm, 7> kSignatureAlgorithms = {{
-    {"rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-     xmlSecOpenSSLTransformRsaSha256GetKlass, "SHA256", KeyKind::kRsa, false},
-    {"rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
-     xmlSecOpenSSLTransformRsaSha384GetKlass, "SHA384", KeyKind::kRsa, false},
-    {"rsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
-     xmlSecOpenSSLTransformRsaSha512GetKlass, "SHA512", KeyKind::kRsa, false},
-    {"ecdsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
-     xmlSecOpenSSLTransformEcdsaSha256GetKlass, "SHA256", KeyKind::kEc, false},
-    {"ecdsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
-     xmlSecOpenSSLTransformEcdsaSha384GetKlass, "SHA384", KeyKind::kEc, false},
-    {"ecdsa-sha512", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
-     xmlSecOpenSSLTransformEcdsaSha512GetKlass, "SHA512", KeyKind::kEc, false},
-    {"rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-     xmlSecOpenSSLTransformRsaSha1GetKlass, "SHA1", KeyKind::kRsa, true},
-}};
-
-constexpr std::array<DigestAlgorithm, 4> kDigestAlgorithms = {{
-    {"sha256", "http://www.w3.org/2001/04/xmlenc#sha256", xmlSecOpenSSLTransformSha256GetKlass,
-     "SHA256", false},
-    {"sha384", "http://www.w3.org/2001/04/xmldsig-more#sha384",
-     xmlSecOpenSSLTransformSha384GetKlass, "SHA384", false},
-    {"sha512", "http://www.w3.org/2001/04/xmlenc#sha512", xmlSecOpenSSLTransformSha512GetKlass,
-     "SHA512", false},
-    {"sha1", "http://www.w3.org/2000/09/xmldsig#sha1", xmlSecOpenSSLTransformSha1GetKlass, "SHA1",
-     true},
-}};
-
-// Recognised, not implemented: the Kazakh GOST family (no open-source provider exists) and the
-// legacy Kazakh RSA-SHA1 spellings under xmldsig-more (shep-protocol §4.1), which xmlsec
-// 1.2.37 does not know (only the standard xmldsig#rsa-sha1 / xmldsig#sha1).
-constexpr std::array<std::string_view, 4> kUnsupportedSignatureUris = {
-    "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512",
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1",
-};
-constexpr std::array<std::string_view, 4> kUnsupportedDigestUris = {
-    "http://www.w3.org/2001/04/xmldsig-more#gost34311",
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-512",
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-256",
-    "http://www.w3.org/2001/04/xmldsig-more#sha1",
-};
-
-template <typename T, size_t N, size_t M>
-const T* Find(const std::array<T, N>& known, const std::array<std::string_view, M>& unsupported,
-              std::string_view uri, AlgorithmVerdict* verdict) {
-  for (const T& a : known) {
-    if (a.uri == uri) {
-      *verdict = AlgorithmVerdict::kKnown;
-      return &a;
-    }
-  }
-  *verdict = AlgorithmVerdict::kNotAllowed;
-  for (std::string_view u : unsupported) {
-    if (u == uri) {
-      *verdict = AlgorithmVerdict::kUnsupported;
-    }
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-const SignatureAlgorithm* FindSignatureAlgorithm(std::string_view uri, AlgorithmVerdict* verdict) {
-  return Find(kSignatureAlgorithms, kUnsupportedSignatureUris, uri, verdict);
-}
-
-const DigestAlgorithm* FindDigestAlgorithm(std::string_view uri, AlgorithmVerdict* verdict) {
-  return Find(kDigestAlgorithms, kUnsupportedDigestUris, uri, verdict);
-}
-
-const SignatureAlgorithm& SignatureAlgorithmByName(std::string_view name) {
-  for (const SignatureAlgorithm& a : kSignatureAlgorithms) {
-    if (a.name == name) {
-      return a;
-    }
-  }
-  return kSignatureAlgorithms[0];
 }
 
 }  // namespace internal

@@ -68,6 +68,8 @@ class ParsedEnvelope {
   _xmlNode* operation_element() const { return operation_element_; }
   Operation operation() const { return operation_; }
   const RequestInfo& info() const { return info_; }
+  // The Body's element is a SOAP 1.1 Fault (answers: CheckResponse's *is_fault).
+  bool is_fault() const { return is_fault_; }
 
   // Serialises the (possibly modified) tree, for forwarding.
   std::string Serialize() const;
@@ -86,6 +88,7 @@ class ParsedEnvelope {
   _xmlNode* body_ = nullptr;
   _xmlNode* operation_element_ = nullptr;
   Operation operation_ = Operation::kSyncSendMessage;
+  bool is_fault_ = false;
   RequestInfo info_;
   size_t input_size_ = 0;  // to size Serialize()'s output in one allocation
 };

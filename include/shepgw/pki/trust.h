@@ -63,6 +63,13 @@ class TrustStore {
   // kPkiCertificateRevoked, kPkiRevocationUnknown, kPkiCertificateKeyUsage; the message names
   // the subject and serial and, for untrusted, OpenSSL's reason.
   virtual Status Validate(X509* cert) const = 0;
+  // The same, for a caller that already holds the certificate's Sha256Fingerprint (the wss
+  // certificate cache does): the verdict cache is keyed by it, so a hit costs no hashing.
+  // REQUIRES: sha256_hex == Sha256Fingerprint(cert).
+  virtual Status ValidateFingerprinted(X509* cert, std::string_view sha256_hex) const {
+    (void)sha256_hex;
+    return Validate(cert);
+  }
   // Re-reads CRL files now (the background refresher calls this). Returns the errors of files
   // that failed; those keep their previous CRL.
   virtual Status ReloadCrls() = 0;

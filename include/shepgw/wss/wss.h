@@ -1,4 +1,4 @@
-// wss: WS-Security transport signatures (KZ-4, KZ-5, KZ-6) with xmlsec1 + libxml2 + OpenSSL.
+// wss: WS-Security transport signatures (KZ-4, KZ-5, KZ-6) with libxml2 c14n + OpenSSL.
 //
 // Verifier checks the transport signature of a parsed request in place, on the very tree the
 // router reads and the gateway forwards (docs/security.md has the profile and the defences):
@@ -11,7 +11,7 @@
 // Signer removes the client's wsse:Security header and signs the Body with the gateway key:
 // KeyIdentifier style, exclusive c14n, RSA-SHA256 or ECDSA-SHA256, no timestamp.
 //
-// Thread-safety: Verify()/Sign*() may be called concurrently; per-call xmlsec state is local
+// Thread-safety: Verify()/Sign*() may be called concurrently; per-call state is local
 // (or per thread), the key material is shared read-only.
 #pragma once
 
@@ -67,6 +67,7 @@ class Signer {
 
  private:
   std::shared_ptr<const pki::GatewayKey> key_;
+  std::string cert_b64_;  // the certificate for KeyIdentifier, base64 (encoded once)
 };
 
 // Process-wide xmlsec initialisation (after envelope::InitXmlLibrary, before threads).

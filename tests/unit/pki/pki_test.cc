@@ -295,6 +295,27 @@ TEST(TrustStoreTest, CheckRevocationFalseSkipsCrls) {
   EXPECT_EQ(Check(*store, "signer-expired.pem").code(), ErrorCode::kPkiCertificateExpired);
 }
 
+// The wss verifier passes the fingerprint its certificate cache already holds: the same cache
+// entry as Validate's, and an empty fingerprint is computed (never cached under "").
+TEST(TrustStoreTest, FingerprintedValidationSharesTheCache) {
+  FakeClock clock(TestNow());
+  auto store = MustLoad(Trust(), clock);
+  ASSERT_NE(store, nullptr);
+  const X509Ptr cert = Cert("signer-rsa.pem");
+  const std::string fingerprint = Sha256Fingerprint(cert.get());
+  EXPECT_TRUE(store->ValidateFingerprinted(cert.get(), fingerprint).ok());
+  EXPECT_EQ(store->cache_hits(), 0u);
+  EXPECT_TRUE(store->Validate(cert.get()).ok());
+  EXPECT_TRUE(store->ValidateFingerprinted(cert.get(), "").ok());
+  EXPECT_TRUE(store->ValidateFingerprinted(cert.get(), fingerprint).ok());
+  EXPECT_EQ(store->cache_hits(), 3u);
+  const X509Ptr revoked = Cert("signer-revoked.pem");
+  EXPECT_EQ(store->ValidateFingerprinted(revoked.get(), Sha256Fingerprint(revoked.get())).code(),
+            ErrorCode::kPkiCertificateRevoked);
+  EXPECT_EQ(store->ValidateFingerprinted(nullptr, fingerprint).code(),
+            ErrorCode::kPkiCertificateUntrusted);
+}
+
 TEST(TrustStoreTest, VerdictsAreCached) {
   FakeClock clock(TestNow());
   auto store = MustLoad(Trust(), clock);

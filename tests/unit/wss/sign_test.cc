@@ -141,6 +141,32 @@ TEST_P(SignTest, UnsignedMessageWithoutHeaderOrId) {
   EXPECT_EQ(XmlSec1Verify(signed_xml, GetParam().first), 0) << signed_xml;
 }
 
+// Found by the fuzzer: "wsu" bound (on the Envelope) to a look-alike namespace and used by
+// the Body's own attribute. Declaring the real wsu under the same prefix on the Body would
+// make that attribute a second wsu:Id after serialisation (and move any descendant using the
+// prefix into another namespace): the signer must pick an unbound prefix.
+TEST_P(SignTest, BodyIdPrefixNeverShadowsAPrefixInScope) {
+  const std::string xml =
+      "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+      "xmlns:wsu=\"urn:look-alike\"><soap:Body wsu:Id=\"b\"><ns3:SendMessage "
+      "xmlns:ns3=\"http://bip.bee.kz/SyncChannel/v10/Types\"><request><requestInfo>"
+      "<messageId>m</messageId><serviceId>S</serviceId><sender><senderId>c</senderId></sender>"
+      "</requestInfo><wsu:x/></request></ns3:SendMessage></soap:Body></soap:Envelope>";
+  envelope::ParseOutcome out = envelope::ParseRequest(xml, {});
+  ASSERT_TRUE(out.status.ok());
+  ASSERT_TRUE(signer_.SignEnvelope(*out.envelope).ok());
+  const std::string signed_xml = out.envelope->Serialize();
+  EXPECT_NE(signed_xml.find("<soap:Body xmlns:wsu1=\"" + std::string(kWsuNs) +
+                            "\" wsu:Id=\"b\" wsu1:Id=\"id-"),
+            std::string::npos)
+      << signed_xml;
+  envelope::ParseOutcome again = envelope::ParseRequest(signed_xml, {});
+  ASSERT_TRUE(again.status.ok()) << again.status.ToString() << "\n" << signed_xml;
+  EXPECT_EQ(CountElements(again.envelope->body(), "urn:look-alike", "x"), 1);
+  Result<VerifiedSignature> v = verifier_.Verify(*again.envelope);
+  EXPECT_TRUE(v.ok()) << v.status().ToString() << "\n" << signed_xml;
+}
+
 TEST_P(SignTest, SignDocumentDefaultNamespaceEnvelope) {
   const std::string xml =
       "<Envelope xmlns=\"http://schemas.xmlsoap.org/soap/envelope/\"><Header/><Body>"

@@ -96,7 +96,9 @@ TEST(AlgorithmTest, Table) {
             nullptr);
   EXPECT_EQ(verdict, AlgorithmVerdict::kNotAllowed);
   EXPECT_TRUE(FindDigestAlgorithm("http://www.w3.org/2000/09/xmldsig#sha1", &verdict)->weak);
-  EXPECT_EQ(SignatureAlgorithmByName("ecdsa-sha256").key, KeyKind::kEc);
+  EXPECT_EQ(SignatureAlgorithmByName("ecdsa-sha256")->uri,
+            "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256");
+  EXPECT_EQ(SignatureAlgorithmByName("gost"), nullptr);
 }
 
 }  // namespace
