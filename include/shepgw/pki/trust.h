@@ -109,10 +109,15 @@ class ParticipantStore {
 Result<std::shared_ptr<ParticipantStore>> LoadParticipants(
     const std::vector<config::ParticipantConfig>& participants);
 
+namespace gost {
+class PrivateKey;
+}  // namespace gost
+
 struct GatewayKey {
   X509Ptr cert;
-  EvpPkeyPtr key;
-  std::string algorithm;  // rsa-sha256 | ecdsa-sha256
+  EvpPkeyPtr key;                                    // RSA / EC keys; null for GOST
+  std::shared_ptr<const gost::PrivateKey> gost_key;  // GOST keys (pki/gost.h); null otherwise
+  std::string algorithm;                             // rsa-sha256 | ecdsa-sha256 | gost2015-512
 };
 // Errors: file unreadable, key does not match the certificate, algorithm does not match the key.
 Result<std::shared_ptr<const GatewayKey>> LoadGatewayKey(const config::GatewayKeyConfig& config);
