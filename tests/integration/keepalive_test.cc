@@ -181,14 +181,14 @@ TEST_F(KeepAliveTest, IdleParkedConnectionIsClosedAfterIdleTimeout) {
   ASSERT_TRUE(idle.ok());
   ASSERT_TRUE(idle.Write(PostRequest(MakeSendMessage({}))));
   ASSERT_TRUE(Is200(idle.ReadResponse(milliseconds(5000))));
-  const auto idle_from = steady_clock::now();
+  milliseconds closed_after{0};
+  std::thread watch([&] { closed_after = idle.TimeUntilClosed(milliseconds(5000)); });
   // While it idles the only worker is free: another client is served meanwhile.
-  EXPECT_EQ(Client()->Post(Url(), MakeSendMessage({}), "text/xml", 3000).status, 200);
-  const auto closed_after = idle.TimeUntilClosed(milliseconds(5000));
-  const auto idle_for = std::chrono::duration_cast<milliseconds>(steady_clock::now() - idle_from);
-  EXPECT_LT(closed_after, milliseconds(5000)) << "never closed";
-  EXPECT_GE(idle_for, milliseconds(550)) << "closed before idle_timeout";
-  EXPECT_LT(idle_for, milliseconds(1500)) << "closed long after idle_timeout";
+  const auto other = Client()->Post(Url(), MakeSendMessage({}), "text/xml", 3000);
+  watch.join();
+  EXPECT_EQ(other.status, 200) << other.error;
+  EXPECT_GE(closed_after, milliseconds(550)) << "closed before idle_timeout";
+  EXPECT_LT(closed_after, milliseconds(2000)) << "closed long after idle_timeout (or never)";
   EXPECT_EQ(WaitGauge("shepgw_connections_idle", 0, milliseconds(2000)), 0);
 }
 
@@ -260,11 +260,12 @@ TEST_F(KeepAliveTest, SigtermClosesParkedConnectionsAtOnce) {
   std::this_thread::sleep_for(milliseconds(100));
   const auto start = steady_clock::now();
   gateway_.Signal(SIGTERM);
+  // Idle connections are closed at once (not at idle_timeout, 60 s here).
   EXPECT_LT(watcher.TimeUntilClosed(milliseconds(3000)), milliseconds(1000));
   const int status = gateway_.WaitExit(std::chrono::seconds(3));
   ASSERT_NE(status, -1) << "gateway did not exit after SIGTERM";
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-  EXPECT_LT(steady_clock::now() - start, std::chrono::milliseconds(1500));
+  EXPECT_LT(steady_clock::now() - start, std::chrono::milliseconds(2500));
 }
 
 }  // namespace
