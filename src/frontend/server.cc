@@ -40,7 +40,7 @@ struct Connection {
   std::string peer;
   SSL* ssl = nullptr;          // owned while parked or queued; nullptr before the handshake
   SSL_CTX* ssl_ctx = nullptr;  // this connection's reference (kept across TLS reloads)
-  short keep_alive = 0;        // gSOAP's keep_alive value, restored on the next worker
+  int keep_alive = 0;          // gSOAP's keep_alive value, restored on the next worker
   int requests = 0;            // requests served so far (max_requests_per_connection)
 };
 
