@@ -152,7 +152,9 @@ struct Server::Impl {
   // Queues a connection for a worker (mu held); signals reclaim_fd if no worker is free.
   void EnqueueLocked(Connection c);
   void SignalReclaim() const;
-  void CloseConnection(const Connection& c);
+  // Forgets a descriptor about to be closed (before close: Stop() must never shut down a
+  // reused descriptor) and counts the connection as gone.
+  void ForgetConnection(int fd);
   // Hands an idle keep-alive connection (TLS done, nothing buffered) to the poller.
   void Park(Connection c, int64_t idle_since_ms);
   // Closes a connection no worker holds (parked, or left in the queue at exit): TLS
@@ -433,6 +435,7 @@ struct Worker {
       SSL_set_shutdown(ctx->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
     ctx->keep_alive = 0;
+    server->ForgetConnection(conn.fd);
     soap_closesock(ctx);
     if (ctx->ssl != nullptr) {
       SSL_free(ctx->ssl);
@@ -520,10 +523,10 @@ struct Worker {
 
 }  // namespace
 
-void Server::Impl::CloseConnection(const Connection& c) {
+void Server::Impl::ForgetConnection(int fd) {
   {
     std::lock_guard lock(mu);
-    open_fds.erase(c.fd);
+    open_fds.erase(fd);
   }
   stats.active_connections.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -538,13 +541,8 @@ void Server::Impl::CloseDetached(Connection& c) {
     SSL_CTX_free(c.ssl_ctx);
     c.ssl_ctx = nullptr;
   }
-  {
-    // Out of open_fds before close: Stop() must never shut down a reused descriptor.
-    std::lock_guard lock(mu);
-    open_fds.erase(c.fd);
-  }
+  ForgetConnection(c.fd);
   close(c.fd);
-  stats.active_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void Server::Impl::Wake() const {
@@ -730,10 +728,7 @@ void Server::Impl::WorkerLoop(bool reject_mode, int slot) {
   ctx->bind_flags = SO_REUSEADDR;
   Connection c;
   while (PopConnection(reject_mode, &c, w.heartbeat)) {
-    const int fd = c.fd;
-    if (w.Serve(std::move(c)) == Worker::Outcome::kClosed) {
-      CloseConnection(Connection{fd, {}});
-    }
+    w.Serve(std::move(c));  // closed (and forgotten) or parked
   }
   ctx->user = nullptr;
   soap_free(ctx);
