@@ -192,6 +192,20 @@ TEST_F(KeepAliveTest, IdleParkedConnectionIsClosedAfterIdleTimeout) {
   EXPECT_EQ(WaitGauge("shepgw_connections_idle", 0, milliseconds(2000)), 0);
 }
 
+// An idle_timeout shorter than the worker's linger (250 ms) is still kept: the linger never
+// outlasts it.
+TEST_F(KeepAliveTest, IdleTimeoutShorterThanTheLingerIsKept) {
+  StartGateway("  workers: 1\n  idle_timeout: 100ms\n");
+  RawClient idle(gateway_.port(), pki_ + "/ca.pem");
+  ASSERT_TRUE(idle.ok());
+  ASSERT_TRUE(idle.Write(PostRequest(MakeSendMessage({}))));
+  ASSERT_TRUE(Is200(idle.ReadResponse(milliseconds(5000))));
+  const auto closed_after = idle.TimeUntilClosed(milliseconds(3000));
+  EXPECT_GE(closed_after, milliseconds(50)) << "closed before idle_timeout";
+  EXPECT_LT(closed_after, milliseconds(1000)) << "closed long after idle_timeout (or never)";
+  EXPECT_EQ(Client()->Post(Url(), MakeSendMessage({}), "text/xml", 3000).status, 200);
+}
+
 // Bytes of the next request that arrived with the previous one (pipelining) are in the
 // gateway's buffers, not on the socket: the connection must be served, not parked.
 TEST_F(KeepAliveTest, PipelinedAndSplitRequestsAreNotLost) {
