@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "shepgw/wss/wss.h"
+
 #include "wss/internal.h"
 
 namespace shepgw::wss {
@@ -64,9 +65,8 @@ void InsertFirst(xmlNode* parent, xmlNode* child) {
 
 // The Body's existing id (wsu:Id, Id, id — the ones Verify accepts), or a new wsu:Id.
 Status EnsureBodyId(xmlDoc* doc, xmlNode* body, std::string* id) {
-  for (auto [name, ns] : {std::pair<std::string_view, std::string_view>{"Id", kWsuNs},
-                          {"Id", ""},
-                          {"id", ""}}) {
+  for (auto [name, ns] :
+       {std::pair<std::string_view, std::string_view>{"Id", kWsuNs}, {"Id", ""}, {"id", ""}}) {
     if (xmlAttr* a = FindAttr(body, name, ns); a != nullptr) {
       *id = AttrValue(a);
       if (!IsSafeId(*id)) {
@@ -140,15 +140,17 @@ Signer::Signer(std::shared_ptr<const pki::GatewayKey> key) : key_(std::move(key)
 }
 
 Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope) const {
-  if (key_ == nullptr || key_->cert == nullptr || key_->key == nullptr || cert_b64_.empty()) {
+  if (key_ == nullptr || key_->cert == nullptr ||
+      (key_->key == nullptr && key_->gost_key == nullptr) || cert_b64_.empty()) {
     return Internal("no gateway key");
   }
   xmlDoc* doc = envelope.doc();
   xmlNode* env = envelope.envelope();
   xmlNode* body = envelope.body();
   const SignatureAlgorithm* algorithm = SignatureAlgorithmByName(key_->algorithm);
-  if (algorithm == nullptr) {
-    return Internal("gateway key algorithm \"" + ForMessage(key_->algorithm) + "\" is unknown");
+  if (algorithm == nullptr || algorithm->sign == nullptr) {
+    return Internal("gateway key algorithm \"" + ForMessage(key_->algorithm) +
+                    "\" is unknown or verify-only");
   }
 
   // 1. The Header: created as the Envelope's first child when absent.
@@ -243,8 +245,7 @@ Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope) const {
   xmlNode* reference = nullptr;
   xmlNode* transforms = nullptr;
   const std::string uri = "#" + body_id;
-  if (info == nullptr ||
-      AddAlgorithm(info, ds, "CanonicalizationMethod", kExcC14n) == nullptr ||
+  if (info == nullptr || AddAlgorithm(info, ds, "CanonicalizationMethod", kExcC14n) == nullptr ||
       AddAlgorithm(info, ds, "SignatureMethod", algorithm->uri) == nullptr ||
       (reference = xmlNewChild(info, ds, X("Reference"), nullptr)) == nullptr ||
       xmlNewProp(reference, X("URI"), X(uri)) == nullptr ||

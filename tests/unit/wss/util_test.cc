@@ -1,9 +1,9 @@
 // wss internals: base64, distinguished names, serials, ids, the algorithm table.
-#include <gtest/gtest.h>
-#include <openssl/x509.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include "unit/wss/test_pki.h"
 #include "wss/internal.h"
@@ -12,8 +12,8 @@ namespace shepgw::wss::internal {
 namespace {
 
 TEST(Base64Test, RoundTripAndStrictness) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd",
-                                                      std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     const auto decoded = Base64Decode(Base64Encode(s), 100);
     ASSERT_TRUE(decoded.has_value()) << s;
     EXPECT_EQ(*decoded, s);
@@ -22,7 +22,7 @@ TEST(Base64Test, RoundTripAndStrictness) {
   EXPECT_FALSE(Base64Decode("YWJj*A==", 100).has_value());
   EXPECT_FALSE(Base64Decode("YWJ", 100).has_value());
   EXPECT_FALSE(Base64Decode("YQ==YQ==", 100).has_value());
-  EXPECT_FALSE(Base64Decode("YR==", 100).has_value());  // non-zero padding bits
+  EXPECT_FALSE(Base64Decode("YR==", 100).has_value());                 // non-zero padding bits
   EXPECT_FALSE(Base64Decode(std::string(400, 'A'), 100).has_value());  // over the cap
 }
 
@@ -88,10 +88,26 @@ TEST(AlgorithmTest, Table) {
       FindSignatureAlgorithm("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", &verdict);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->name, "rsa-sha256");
-  EXPECT_EQ(FindSignatureAlgorithm("http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
-                                   &verdict),
+  EXPECT_EQ(FindSignatureAlgorithm(
+                "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256",
+                &verdict),
             nullptr);
   EXPECT_EQ(verdict, AlgorithmVerdict::kUnsupported);
+  // The GOST rows: each pair bound to its own digest; 2004 is verify-only.
+  a = FindSignatureAlgorithm("http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
+                             &verdict);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->name, "gost2004");
+  EXPECT_TRUE(a->digest_bound);
+  EXPECT_EQ(a->digest->uri, "http://www.w3.org/2001/04/xmldsig-more#gost34311");
+  EXPECT_EQ(a->sign, nullptr);
+  a = SignatureAlgorithmByName("gost2015-512");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->uri,
+            "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512");
+  EXPECT_EQ(a->digest->uri, "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-512");
+  EXPECT_NE(a->sign, nullptr);
+  EXPECT_TRUE(a->digest->bound_to_signature);
   EXPECT_EQ(FindSignatureAlgorithm("http://www.w3.org/2000/09/xmldsig#hmac-sha1", &verdict),
             nullptr);
   EXPECT_EQ(verdict, AlgorithmVerdict::kNotAllowed);
