@@ -11,11 +11,10 @@
 #include <system_error>
 #include <utility>
 
-#include "shepgw/common/tz.h"
-#include "shepgw/common/utf8.h"
-
 #include "config/values.h"
 #include "config/yaml_reader.h"
+#include "shepgw/common/tz.h"
+#include "shepgw/common/utf8.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>

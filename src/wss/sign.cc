@@ -10,7 +10,6 @@
 #include <openssl/x509.h>
 
 #include "shepgw/wss/wss.h"
-
 #include "wss/internal.h"
 
 namespace shepgw::wss {
@@ -65,8 +64,9 @@ void InsertFirst(xmlNode* parent, xmlNode* child) {
 
 // The Body's existing id (wsu:Id, Id, id — the ones Verify accepts), or a new wsu:Id.
 Status EnsureBodyId(xmlDoc* doc, xmlNode* body, std::string* id) {
-  for (auto [name, ns] :
-       {std::pair<std::string_view, std::string_view>{"Id", kWsuNs}, {"Id", ""}, {"id", ""}}) {
+  for (auto [name, ns] : {std::pair<std::string_view, std::string_view>{"Id", kWsuNs},
+                          {"Id", ""},
+                          {"id", ""}}) {
     if (xmlAttr* a = FindAttr(body, name, ns); a != nullptr) {
       *id = AttrValue(a);
       if (!IsSafeId(*id)) {
@@ -245,7 +245,8 @@ Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope) const {
   xmlNode* reference = nullptr;
   xmlNode* transforms = nullptr;
   const std::string uri = "#" + body_id;
-  if (info == nullptr || AddAlgorithm(info, ds, "CanonicalizationMethod", kExcC14n) == nullptr ||
+  if (info == nullptr ||
+      AddAlgorithm(info, ds, "CanonicalizationMethod", kExcC14n) == nullptr ||
       AddAlgorithm(info, ds, "SignatureMethod", algorithm->uri) == nullptr ||
       (reference = xmlNewChild(info, ds, X("Reference"), nullptr)) == nullptr ||
       xmlNewProp(reference, X("URI"), X(uri)) == nullptr ||
