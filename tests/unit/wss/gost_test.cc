@@ -1,8 +1,7 @@
 // GOST transport signatures (docs/security.md § GOST): the same Verifier and Signer as RSA,
 // with the GOST rows of the algorithm table. Messages are signed by a client-side GOST signer
-// written here on purpose without the module's code: libxml2's c14n over an XPath node set (the
-// module streams c14n through a visibility callback), pki::gost for the digest and the
-// signature. The test PKI is scripts/gen-gost-test-pki.sh's (NCA's format: Kazakh OIDs,
+// written on purpose without the module's code (tests/support/gost_client.h: libxml2's c14n over
+// an XPath node set, pki::gost for the digest and the signature). The test PKI is scripts/gen-gost-test-pki.sh's (NCA's format: Kazakh OIDs,
 // r_LE‖s_LE), the trust store the real pki::LoadTrustStore over it.
 #include "shepgw/pki/gost.h"
 
@@ -12,16 +11,14 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "shepgw/common/clock.h"
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/wss/wss.h"
 
+#include "support/gost_client.h"
 #include "unit/wss/test_pki.h"
 #include "wss/internal.h"
 #include <sys/stat.h>
@@ -92,90 +89,32 @@ struct GostMessage {
   gost::Algorithm key_algorithm = gost::Algorithm::kGost2015_512;  // of `signer`'s key
   std::string signature_method = kGost2015;
   std::string digest_method = kStreebog;
-  // The primitives actually used (default: those of the key).
-  bool reverse_signature = false;  // r_BE‖s_BE... i.e. all bytes reversed (OpenSSL's form)
-  std::string certificate_b64;     // KeyInfo's certificate (default: the signer's)
-  std::string payload = "payload";
+  bool reverse_signature = false;  // all bytes reversed: s_BE‖r_BE, OpenSSL's gost engine form
+  std::string certificate_der;     // KeyInfo's certificate (default: the signer's)
 };
 
-// The exclusive canonical form of the subtree at the element carrying `xpath_self` (an XPath
-// expression selecting one element), computed with libxml2's node-set c14n.
-std::string C14nSubtree(xmlDoc* doc, const std::string& select) {
-  std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(xmlXPathNewContext(doc),
-                                                                       xmlXPathFreeContext);
-  xmlXPathRegisterNs(ctx.get(), internal::X("s"),
-                     internal::X("http://schemas.xmlsoap.org/soap/envelope/"));
-  xmlXPathRegisterNs(ctx.get(), internal::X("ds"),
-                     internal::X("http://www.w3.org/2000/09/xmldsig#"));
-  // The XML-DSig node set of a same-document reference, written out (comments excluded).
-  const std::string expr = "(" + select + "/descendant-or-self::node() | " + select +
-                           "/descendant-or-self::*/@* | " + select +
-                           "/descendant-or-self::*/namespace::*)[not(self::comment())]";
-  std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> nodes(
-      xmlXPathEvalExpression(internal::X(expr), ctx.get()), xmlXPathFreeObject);
-  EXPECT_NE(nodes, nullptr) << expr;
-  if (nodes == nullptr) {
-    return {};
-  }
-  xmlChar* out = nullptr;
-  const int len =
-      xmlC14NDocDumpMemory(doc, nodes->nodesetval, XML_C14N_EXCLUSIVE_1_0, nullptr, 0, &out);
-  EXPECT_GT(len, 0);
-  std::string text(reinterpret_cast<const char*>(out), static_cast<size_t>(std::max(len, 0)));
-  xmlFree(out);
-  return text;
-}
-
-void SetText(xmlDoc* doc, const char* local, const std::string& text) {
-  std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(xmlXPathNewContext(doc),
-                                                                       xmlXPathFreeContext);
-  xmlXPathRegisterNs(ctx.get(), internal::X("ds"),
-                     internal::X("http://www.w3.org/2000/09/xmldsig#"));
-  const std::string expr = std::string("//ds:") + local;
-  std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> found(
-      xmlXPathEvalExpression(internal::X(expr), ctx.get()), xmlXPathFreeObject);
-  ASSERT_TRUE(found != nullptr && found->nodesetval != nullptr && found->nodesetval->nodeNr == 1);
-  xmlNodeSetContent(found->nodesetval->nodeTab[0], internal::X(text));
-}
-
-// A SendMessage signed with GOST the way KalkanCrypt clients sign (KeyIdentifier X509v3,
-// exclusive c14n, SignatureValue = base64 of r_LE‖s_LE).
+// A SendMessage signed by the test GOST client signer (tests/support/gost_client.h).
 std::string SignGost(const GostMessage& m) {
-  testing::ClientMessage shape;
-  shape.sign = false;  // the template only; we sign below
-  shape.signature_method = m.signature_method;
-  shape.digest_method = m.digest_method;
-  shape.payload = m.payload;
-  shape.key_identifier =
-      m.certificate_b64.empty() ? internal::Base64Encode(CertDer(m.signer)) : m.certificate_b64;
-  Result<std::string> xml = testing::BuildClientMessage(shape);
-  EXPECT_TRUE(xml.ok());
-  if (!xml.ok()) {
-    return {};
-  }
-  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      xmlReadMemory(xml->data(), static_cast<int>(xml->size()), nullptr, nullptr, XML_PARSE_NONET),
-      xmlFreeDoc);
-  EXPECT_NE(doc, nullptr);
-  if (doc == nullptr) {
-    return {};
-  }
+  const std::string unsigned_xml =
+      "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "<soapenv:Header/><soapenv:Body xmlns:wsu=\"" +
+      std::string(internal::kWsuNs) +
+      "\" wsu:Id=\"id-0f6e3c1a\"><ns3:SendMessage "
+      "xmlns:ns3=\"http://bip.bee.kz/SyncChannel/v10/Types\"><request><requestInfo>"
+      "<messageId>m-1</messageId><serviceId>S1</serviceId><sender><senderId>client-1</senderId>"
+      "<password>secret</password></sender></requestInfo><requestData><data>payload</data>"
+      "</requestData></request></ns3:SendMessage></soapenv:Body></soapenv:Envelope>";
   std::shared_ptr<const gost::PrivateKey> key = GostKey(m.signer);
   EXPECT_EQ(key->algorithm(), m.key_algorithm);
-  const std::string body = C14nSubtree(doc.get(), "/s:Envelope/s:Body");
-  SetText(doc.get(), "DigestValue",
-          internal::Base64Encode(gost::ComputeDigest(m.key_algorithm, body)));
-  const std::string signed_info = C14nSubtree(doc.get(), "//ds:SignedInfo");
-  Result<std::string> value = key->SignData(signed_info);
-  EXPECT_TRUE(value.ok()) << value.status().ToString();
-  SetText(doc.get(), "SignatureValue",
-          internal::Base64Encode(m.reverse_signature ? Reverse(*value) : *value));
-  xmlChar* out = nullptr;
-  int len = 0;
-  xmlDocDumpMemoryEnc(doc.get(), &out, &len, "UTF-8");
-  std::string signed_xml(reinterpret_cast<char*>(out), static_cast<size_t>(len));
-  xmlFree(out);
-  return signed_xml;
+  shepgw::testing::GostSignOptions options;
+  options.signature_method = m.signature_method;
+  options.digest_method = m.digest_method;
+  options.reverse_signature = m.reverse_signature;
+  Result<std::string> xml = shepgw::testing::SignGostEnvelope(
+      unsigned_xml, *key, m.certificate_der.empty() ? CertDer(m.signer) : m.certificate_der,
+      options);
+  EXPECT_TRUE(xml.ok()) << xml.status().ToString();
+  return xml.ok() ? *xml : std::string();
 }
 
 std::string Replace(std::string s, std::string_view from, std::string_view to) {
@@ -258,7 +197,7 @@ TEST_F(GostVerifyTest, TamperedBody) {
 TEST_F(GostVerifyTest, TamperedSignedInfo) {
   // Whitespace inside SignedInfo is part of its canonical form but changes nothing the shape
   // or digest checks look at: only the SignatureValue over SignedInfo can catch it.
-  ExpectCode(Replace(SignGost({}), "<ds:SignedInfo>\n", "<ds:SignedInfo>\n \n"),
+  ExpectCode(Replace(SignGost({}), "<ds:SignedInfo>", "<ds:SignedInfo>\n"),
              ErrorCode::kWssSignatureInvalid);
 }
 
@@ -279,7 +218,7 @@ TEST_F(GostVerifyTest, SignatureValueOfTheWrongLength) {
 
 TEST_F(GostVerifyTest, SignedByAnotherKeyThanTheCertificate) {
   GostMessage m;
-  m.certificate_b64 = internal::Base64Encode(CertDer("signer2"));
+  m.certificate_der = CertDer("signer2");
   ExpectCode(SignGost(m), ErrorCode::kWssSignatureInvalid);
 }
 
@@ -314,7 +253,7 @@ TEST_F(GostVerifyTest, WrongAndMixedDigestAlgorithms) {
 
 TEST_F(GostVerifyTest, GostSignatureWithAnRsaCertificateAndViceVersa) {
   GostMessage m;  // GOST SignatureMethod, signed with a GOST key, but an RSA KeyIdentifier
-  m.certificate_b64 = testing::CertBase64("signer-rsa");
+  m.certificate_der = *internal::Base64Decode(testing::CertBase64("signer-rsa"), 65536);
   Result<VerifiedSignature> r = Verify(SignGost(m));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kWssSignatureInvalid);
@@ -416,7 +355,7 @@ TEST_F(GostVerifyTest, GatewaySignsWithGost2015AndItVerifies) {
                     XML_PARSE_NONET),
       xmlFreeDoc);
   ASSERT_NE(doc, nullptr);
-  const std::string signed_info = C14nSubtree(doc.get(), "//ds:SignedInfo");
+  const std::string signed_info = shepgw::testing::C14nSubtree(doc.get(), "//ds:SignedInfo");
   const size_t a = forwarded.find("<ds:SignatureValue>") + 19;
   const size_t b = forwarded.find("</ds:SignatureValue>");
   const std::optional<std::string> value = internal::Base64Decode(forwarded.substr(a, b - a), 1024);
@@ -430,7 +369,7 @@ TEST_F(GostVerifyTest, GatewaySignsWithGost2015AndItVerifies) {
   const size_t d = forwarded.find("</ds:DigestValue>");
   EXPECT_EQ(internal::Base64Decode(forwarded.substr(c, d - c), 64),
             gost::ComputeDigest(gost::Algorithm::kGost2015_512,
-                                C14nSubtree(doc.get(), "/s:Envelope/s:Body")));
+                                shepgw::testing::C14nSubtree(doc.get(), "/s:Envelope/s:Body")));
 
   // Our Verifier (the pipeline's answer check) accepts it, and catches tampering.
   Result<VerifiedSignature> v = Verify(forwarded);
