@@ -1,8 +1,9 @@
 // GOST transport signatures (docs/security.md § GOST): the same Verifier and Signer as RSA,
 // with the GOST rows of the algorithm table. Messages are signed by a client-side GOST signer
 // written on purpose without the module's code (tests/support/gost_client.h: libxml2's c14n over
-// an XPath node set, pki::gost for the digest and the signature). The test PKI is scripts/gen-gost-test-pki.sh's (NCA's format: Kazakh OIDs,
-// r_LE‖s_LE), the trust store the real pki::LoadTrustStore over it.
+// an XPath node set, pki::gost for the digest and the signature). The test PKI is
+// scripts/gen-gost-test-pki.sh's (NCA's format: Kazakh OIDs, r_LE‖s_LE), the trust store the real
+// pki::LoadTrustStore over it.
 #include "shepgw/pki/gost.h"
 
 #include <algorithm>
