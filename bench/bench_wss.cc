@@ -62,9 +62,9 @@ void GeneratePki() {
   if (std::system(cmd.c_str()) != 0) {
     Die("cannot generate the test PKI: " + cmd);
   }
-  const std::string gost = "rm -rf '" + GostPkiDir() + "' && GEN_GOST_TEST_PKI='" +
-                           SHEPGW_GEN_GOST_TEST_PKI + "' bash '" SHEPGW_SOURCE_DIR
-                           "/scripts/gen-gost-test-pki.sh' '" + GostPkiDir() + "'";
+  const std::string gost =
+      "rm -rf '" + GostPkiDir() + "' && GEN_GOST_TEST_PKI='" + SHEPGW_GEN_GOST_TEST_PKI +
+      "' bash '" SHEPGW_SOURCE_DIR "/scripts/gen-gost-test-pki.sh' '" + GostPkiDir() + "'";
   if (std::system(gost.c_str()) != 0) {
     Die("cannot generate the GOST test PKI: " + gost);
   }
@@ -219,8 +219,8 @@ void SetUp() {
     Die(gost_trust.status().ToString());
   }
   fixture->gost_trust = *gost_trust;
-  fixture->gost_verifier = std::make_unique<wss::Verifier>(
-      wss::VerifyPolicy{{"gost2015-512"}}, fixture->gost_trust, nullptr);
+  fixture->gost_verifier = std::make_unique<wss::Verifier>(wss::VerifyPolicy{{"gost2015-512"}},
+                                                           fixture->gost_trust, nullptr);
   const auto gateway_gost = GostKey("gateway");
   fixture->gateway_gost_key = gateway_gost->gost_key;
   fixture->gateway_gost = std::make_unique<wss::Signer>(gateway_gost);
@@ -330,9 +330,7 @@ void SignLoop(benchmark::State& state, const wss::Signer& signer, const std::str
   }
   Counters(state, message);
 }
-void BM_SignRsa(benchmark::State& state) {
-  SignLoop(state, *fixture->gateway_rsa, Message(state));
-}
+void BM_SignRsa(benchmark::State& state) { SignLoop(state, *fixture->gateway_rsa, Message(state)); }
 void BM_SignEcdsa(benchmark::State& state) {
   SignLoop(state, *fixture->gateway_ec, Message(state));
 }
