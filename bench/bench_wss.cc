@@ -490,8 +490,8 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     Ratio("verify(2 KB) / raw RSA-2048 verify", "BM_Verify/2048", "BM_RawRsa2048Verify", 0.25);
     Ratio("sign RSA(2 KB) / raw RSA-2048 sign", "BM_SignRsa/2048", "BM_RawRsa2048Sign", 0.75);
     // GOST: no target; how much of the time is the libgcrypt primitive.
-    Ratio("verify GOST(2 KB) / raw GOST-2015 verify", "BM_VerifyGost/2048",
-          "BM_RawGost2015Verify", 0);
+    Ratio("verify GOST(2 KB) / raw GOST-2015 verify", "BM_VerifyGost/2048", "BM_RawGost2015Verify",
+          0);
     Ratio("sign GOST(2 KB) / raw GOST-2015 sign", "BM_SignGost/2048", "BM_RawGost2015Sign", 0);
   }
 
