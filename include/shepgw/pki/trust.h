@@ -5,7 +5,9 @@
 // atomically; a CRL file that fails to load keeps the previous one (logged and counted).
 // Validate() checks chain, validity period, key usage and revocation, and caches the verdict
 // per certificate (SHA-256 fingerprint) because chain building costs ~10x the RSA verify; the
-// cache is dropped whenever CRLs or trust material change.
+// cache is dropped whenever CRLs or trust material change. NCA GOST certificates (Kazakh
+// signature OIDs, which OpenSSL cannot verify) get the same policy, codes and cache; their
+// chains are built from the configured CAs with pki/gost.h (docs/security.md § GOST chains).
 //
 // ParticipantStore maps senderIds to the certificates they may sign with and the services
 // they may call, and resolves X509IssuerSerial references (compared as X509_NAMEs, so
