@@ -121,7 +121,11 @@ struct GatewayKey {
   std::shared_ptr<const gost::PrivateKey> gost_key;  // GOST keys (pki/gost.h); null otherwise
   std::string algorithm;                             // rsa-sha256 | ecdsa-sha256 | gost2015-512
 };
-// Errors: file unreadable, key does not match the certificate, algorithm does not match the key.
+// gost2015-512 keys come from a PKCS#8 file or an NCA PKCS#12 container (pkcs12_file +
+// password_file, mode 0600; the certificate from the container unless cert_file is given).
+// Errors (kGatewayInternal, naming the key and file): file unreadable, password file readable
+// by others, wrong container password, key does not match the certificate, algorithm does not
+// match the key.
 Result<std::shared_ptr<const GatewayKey>> LoadGatewayKey(const config::GatewayKeyConfig& config);
 
 }  // namespace shepgw::pki

@@ -1,8 +1,10 @@
 // TrustStore with NCA GOST chains: the GOST test PKI of scripts/gen-gost-test-pki.sh (root →
 // inter → signers, CRLs), CAs issued in-test with gost::IssueCertificate for the cases the
-// generator does not cover, and the real ShEP gateway certificate.
+// generator does not cover, and the real ShEP gateway certificate. And the gateway's own GOST
+// key (LoadGatewayKey with gost2015-512: PKCS#8, the generator's and NCA's PKCS#12).
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -620,6 +622,175 @@ TEST(GostTrustTest, ShepGatewayCertificateUnderTheNcaGost2022Key) {
   EXPECT_TRUE(Contains(unknown.message(),
                        "no CRL for issuer 'C=KZ,CN=ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) 2022'"))
       << unknown.message();
+}
+
+// ---- The gateway's GOST key ----
+
+std::string Base64File(const std::string& path) {
+  std::string clean;
+  for (const char c : ReadFile(path)) {
+    if (c != '\n' && c != '\r' && c != ' ') {
+      clean.push_back(c);
+    }
+  }
+  std::string out(clean.size() / 4 * 3 + 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(clean.data()),
+                                static_cast<int>(clean.size()));
+  EXPECT_GT(n, 0);
+  size_t pad = 0;
+  while (pad < clean.size() && clean[clean.size() - 1 - pad] == '=') {
+    ++pad;
+  }
+  out.resize(static_cast<size_t>(n > 0 ? n : 0) - pad);
+  return out;
+}
+
+std::string Secret(const TempDir& tmp, const std::string& password,
+                   std::filesystem::perms perms = std::filesystem::perms::owner_read |
+                                                  std::filesystem::perms::owner_write) {
+  const std::string path = tmp.File("p12.pass");
+  WriteFile(path, password);
+  std::filesystem::permissions(path, perms);
+  return path;
+}
+
+config::GatewayKeyConfig GostKey(const std::string& cert, const std::string& key) {
+  config::GatewayKeyConfig c;
+  c.algorithm = "gost2015-512";
+  c.cert_file = cert;
+  c.key_file = key;
+  return c;
+}
+config::GatewayKeyConfig GostP12(const std::string& p12, const std::string& password_file,
+                                 const std::string& cert = "") {
+  config::GatewayKeyConfig c;
+  c.algorithm = "gost2015-512";
+  c.cert_file = cert;
+  c.pkcs12_file = p12;
+  c.password_file = password_file;
+  return c;
+}
+
+// The loaded key signs, and the loaded certificate's key verifies it.
+void ExpectUsable(const GatewayKey& key) {
+  EXPECT_EQ(key.algorithm, "gost2015-512");
+  EXPECT_EQ(key.key, nullptr);
+  ASSERT_NE(key.gost_key, nullptr);
+  ASSERT_NE(key.cert, nullptr);
+  EXPECT_EQ(key.gost_key->algorithm(), gost::Algorithm::kGost2015_512);
+  auto sig = key.gost_key->SignData("signed by the gateway");
+  ASSERT_TRUE(sig.ok());
+  auto pub = gost::CertificatePublicKey(Der(key.cert.get()));
+  ASSERT_TRUE(pub.ok());
+  EXPECT_TRUE(pub->VerifyData("signed by the gateway", *sig).ok());
+}
+
+TEST(GostGatewayKeyTest, Pkcs8KeyFile) {
+  auto key = LoadGatewayKey(GostKey(G("gateway.pem"), G("gateway.key")));
+  ASSERT_TRUE(key.ok()) << key.status().message();
+  ExpectUsable(*key.value());
+  EXPECT_EQ(DescribeCertificate(key.value()->cert.get()).subject, "C=KZ,CN=Шлюз shepgw TEST");
+}
+
+TEST(GostGatewayKeyTest, GeneratorPkcs12WithAndWithoutCert) {
+  TempDir tmp;
+  const std::string pass = Secret(tmp, "test\n");  // a trailing newline is not the password's
+  auto from_container = LoadGatewayKey(GostP12(G("gateway.p12"), pass));
+  ASSERT_TRUE(from_container.ok()) << from_container.status().message();
+  ExpectUsable(*from_container.value());
+  EXPECT_EQ(Der(from_container.value()->cert.get()), CertDer(G("gateway.pem")));
+  auto with_cert = LoadGatewayKey(GostP12(G("gateway.p12"), pass, G("gateway.pem")));
+  ASSERT_TRUE(with_cert.ok()) << with_cert.status().message();
+  ExpectUsable(*with_cert.value());
+  // A configured certificate must be the key's.
+  EXPECT_EQ(LoadGatewayKey(GostP12(G("gateway.p12"), pass, G("signer.pem"))).status().message(),
+            "gateway_key.pkcs12 '" + G("gateway.p12") +
+                "': does not match the certificate in gateway_key.cert '" + G("signer.pem") + "'");
+}
+
+TEST(GostGatewayKeyTest, NcaTestContainer) {
+  TempDir tmp;
+  const std::string p12 = tmp.File("nca.p12");
+  WriteFile(p12, Base64File(std::string(SHEPGW_SOURCE_DIR) +
+                            "/tests/data/gost/nca-test-gost2015-legal.p12.b64"));
+  auto key = LoadGatewayKey(GostP12(p12, Secret(tmp, "Qwerty12")));
+  ASSERT_TRUE(key.ok()) << key.status().message();
+  ExpectUsable(*key.value());
+
+  // Wrong password: a clear error that never shows the password.
+  const Status wrong = LoadGatewayKey(GostP12(p12, Secret(tmp, "qwerty12-wrong"))).status();
+  EXPECT_EQ(wrong.code(), ErrorCode::kGatewayInternal);
+  EXPECT_EQ(wrong.message(),
+            "gateway_key.pkcs12 '" + p12 + "': PKCS#12: wrong password (MAC check failed)");
+
+  // The password file must not be readable by others.
+  const std::string open_pass =
+      Secret(tmp, "Qwerty12",
+             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                 std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  EXPECT_EQ(LoadGatewayKey(GostP12(p12, open_pass)).status().message(),
+            "gateway_key.password_file '" + open_pass +
+                "': mode 0644 lets other users read the password; make it 0600 (or 0400), owned "
+                "by the gateway's user");
+  EXPECT_EQ(LoadGatewayKey(GostP12(p12, tmp.File("none"))).status().message(),
+            "gateway_key.password_file '" + tmp.File("none") +
+                "': cannot open: No such file or directory");
+
+  // The GOST 34.310-2004 container: a key of another algorithm.
+  const std::string p12_2004 = tmp.File("nca2004.p12");
+  WriteFile(p12_2004, Base64File(std::string(SHEPGW_SOURCE_DIR) +
+                                 "/tests/data/gost/nca-test-gost2004-legal.p12.b64"));
+  EXPECT_EQ(LoadGatewayKey(GostP12(p12_2004, Secret(tmp, "Qwerty12"))).status().message(),
+            "gateway_key.algorithm: 'gost2015-512' needs a GOST 34.10-2015-512 key, but "
+            "gateway_key.pkcs12 '" +
+                p12_2004 + "' holds a gost2004 key");
+  // Not a container at all.
+  EXPECT_TRUE(Contains(
+      LoadGatewayKey(GostP12(G("gateway.pem"), Secret(tmp, "x"))).status().message(),
+      "gateway_key.pkcs12 '" + G("gateway.pem") + "': PKCS#12: not a DER PKCS#12 container"));
+}
+
+TEST(GostGatewayKeyTest, MismatchesAreNamed) {
+  // Certificate of another GOST key.
+  EXPECT_EQ(LoadGatewayKey(GostKey(G("signer.pem"), G("gateway.key"))).status().message(),
+            "gateway_key.key '" + G("gateway.key") +
+                "': does not match the certificate in gateway_key.cert '" + G("signer.pem") + "'");
+  // An RSA certificate for a GOST key.
+  const Status rsa_cert = LoadGatewayKey(GostKey(R("gateway-rsa.pem"), G("gateway.key"))).status();
+  EXPECT_TRUE(Contains(rsa_cert.message(), "gateway_key.key '" + G("gateway.key") +
+                                               "': does not match the certificate in "
+                                               "gateway_key.cert '" +
+                                               R("gateway-rsa.pem") + "' ("))
+      << rsa_cert.message();
+  // Algorithm and key disagree, both ways.
+  EXPECT_EQ(LoadGatewayKey(GostKey(R("gateway-rsa.pem"), R("gateway-rsa.key"))).status().message(),
+            "gateway_key.algorithm: 'gost2015-512' needs a GOST 34.10-2015-512 key, but "
+            "gateway_key.key '" +
+                R("gateway-rsa.key") + "' is an RSA key");
+  config::GatewayKeyConfig rsa = GostKey(G("gateway.pem"), G("gateway.key"));
+  rsa.algorithm = "rsa-sha256";
+  EXPECT_EQ(LoadGatewayKey(rsa).status().message(),
+            "gateway_key.algorithm: 'rsa-sha256' needs an RSA key, but gateway_key.key '" +
+                G("gateway.key") + "' is a GOST (gost2015-512) key");
+  // A GOST 34.310-2004 key file.
+  EXPECT_EQ(LoadGatewayKey(GostKey(G("signer-gost2004.pem"), G("signer-gost2004.key")))
+                .status()
+                .message(),
+            "gateway_key.algorithm: 'gost2015-512' needs a GOST 34.10-2015-512 key, but "
+            "gateway_key.key '" +
+                G("signer-gost2004.key") + "' holds a gost2004 key");
+  // Not a key.
+  EXPECT_TRUE(
+      Contains(LoadGatewayKey(GostKey(G("gateway.pem"), G("gateway.pem"))).status().message(),
+               "gateway_key.key '" + G("gateway.pem") + "': GOST private key: PEM block is"));
+  // PKCS#12 with a non-GOST algorithm (the configuration refuses it first).
+  config::GatewayKeyConfig p12 = GostP12(G("gateway.p12"), "/x");
+  p12.algorithm = "rsa-sha256";
+  p12.cert_file = R("gateway-rsa.pem");
+  EXPECT_EQ(LoadGatewayKey(p12).status().message(),
+            "gateway_key.pkcs12: NCA PKCS#12 containers are supported with algorithm "
+            "gost2015-512 only");
 }
 
 }  // namespace

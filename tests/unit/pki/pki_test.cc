@@ -641,7 +641,8 @@ TEST(GatewayKeyTest, Errors) {
       "gateway_key.key '" + P("gateway-rsa.pem") + "': not an unencrypted PEM private key");
   EXPECT_EQ(
       LoadGatewayKey({P("gateway-rsa.pem"), P("gateway-rsa.key"), "rsa-sha1"}).status().message(),
-      "gateway_key.algorithm: unsupported 'rsa-sha1' (rsa-sha256 or ecdsa-sha256)");
+      "gateway_key.algorithm: unsupported 'rsa-sha1' (rsa-sha256, ecdsa-sha256 or "
+      "gost2015-512)");
   EXPECT_EQ(
       LoadGatewayKey({P("gateway-rsa.pem"), P("gateway-rsa.key"), "rsa-sha256"}).status().code(),
       ErrorCode::kOk);
