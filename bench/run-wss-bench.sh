@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds bench_wss if needed and runs it with 3 repetitions; prints the medians (CPU time per
 # call on one core, and wall time), the two ratios against the targets, and the primitive rates
-# that `openssl speed` measures on this machine, then the raw GOST primitives (bench_gost). See
+# that `openssl speed` measures on this machine, the GOST WS-Security rows beside the GOST
+# primitives, then the raw GOST primitives with fresh keys and the GOST hashes (bench_gost). See
 # docs/performance.md.
 #
 #   bench/run-wss-bench.sh [--quick] [--no-openssl-speed] [-- extra bench_wss arguments]
@@ -38,7 +39,12 @@ trap 'rm -f "$out"' EXIT
 echo
 sed -n '/^== bench_wss summary/,$p' "$out"
 
-# Raw GOST primitives (libgcrypt): what GOST signatures will cost on top of the XML work.
+# GOST WS-Security (bench_wss's *Gost* rows) beside the raw libgcrypt primitives: the XML work
+# on top of the curve arithmetic.
+echo
+echo "== GOST WS-Security, 2 KB, beside the libgcrypt 2015-512 primitives (from the summary)"
+printf '%-28s %12s %12s %12s\n' benchmark "cpu us/call" "calls/s(cpu)" "wall us/call"
+sed -n '/^== bench_wss summary/,$p' "$out" | grep -E 'Gost|GOST' || true
 echo
 echo "== bench_gost (median per call, one core; 64-byte digest for sign/verify)"
 "$BUILD_DIR/bench/bench_gost" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \

@@ -356,9 +356,9 @@ void ParseWss(ErrorList& errors, const Field& field, Config& config) {
   if (ok && items.empty()) {
     errors.Add(algorithms.path, algorithms.line, "must list at least one algorithm");
   }
-  static constexpr std::array<std::string_view, 7> kAlgorithms = {
-      "rsa-sha256",   "rsa-sha384",   "rsa-sha512", "ecdsa-sha256",
-      "ecdsa-sha384", "ecdsa-sha512", "rsa-sha1"};
+  static constexpr std::array<std::string_view, 9> kAlgorithms = {
+      "rsa-sha256",   "rsa-sha384", "rsa-sha512",   "ecdsa-sha256", "ecdsa-sha384",
+      "ecdsa-sha512", "rsa-sha1",   "gost2015-512", "gost2004"};
   std::vector<std::string> parsed;
   for (const Field& item : items) {
     std::string a;

@@ -729,11 +729,12 @@ TEST(ConfigWssTest, AllowedAlgorithms) {
     return ErrorsWith("wss:\n  allowed_algorithms: " + list + "\n" + (kWss + 40));
   };
   EXPECT_EQ(with("[rsa-sha256, ecdsa-sha512, rsa-sha1]"), Lines{});
+  EXPECT_EQ(with("[gost2015-512, gost2004, rsa-sha256]"), Lines{});
   EXPECT_EQ(with("[]"), (Lines{"9: wss.allowed_algorithms: must list at least one algorithm"}));
   EXPECT_EQ(with("[rsa-sha256, gost34310]"),
             (Lines{"9: wss.allowed_algorithms[1]: must be one of rsa-sha256, rsa-sha384, "
-                   "rsa-sha512, ecdsa-sha256, ecdsa-sha384, ecdsa-sha512, rsa-sha1, got "
-                   "'gost34310'"}));
+                   "rsa-sha512, ecdsa-sha256, ecdsa-sha384, ecdsa-sha512, rsa-sha1, gost2015-512, "
+                   "gost2004, got 'gost34310'"}));
   EXPECT_EQ(with("[rsa-sha256, rsa-sha256]"),
             (Lines{"9: wss.allowed_algorithms[1]: duplicate algorithm 'rsa-sha256'"}));
   EXPECT_EQ(with("rsa-sha256"),
