@@ -2,21 +2,47 @@
 # The README's demo command: installs what is missing, builds shepgw, generates a throw-away
 # test PKI, starts the stand-in ShEP and the gateway on loopback, sends one real HTTPS SOAP
 # SendMessage through it and prints the answer. Then the gateway keeps running until Ctrl-C
-# (or exits at once with --once).
+# (or exits at once with --once). With --gost the whole exchange uses Kazakh GOST
+# 34.10-2015-512 (a GOST test PKI in NCA's format; the gateway's key in an NCA-style PKCS#12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ONCE=0
-[[ ${1:-} == "--once" ]] && ONCE=1
+GOST=0
+for arg in "$@"; do
+  case $arg in
+    --once) ONCE=1 ;;
+    --gost) GOST=1 ;;
+    *) echo "usage: scripts/demo.sh [--once] [--gost]" >&2; exit 2 ;;
+  esac
+done
 
 scripts/install-deps.sh
 BUILD_DIR=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD_DIR" -j"$(nproc)" --target shepgw shep-standin
+TARGETS=(shepgw shep-standin)
+((GOST)) && TARGETS+=(gen_gost_test_pki)
+cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]}"
 
 DEMO="$BUILD_DIR/demo"
 mkdir -p "$DEMO"
 scripts/gen-test-pki.sh "$DEMO/pki"          # TLS: CA + server certificate
 scripts/gen-wss-test-pki.sh "$DEMO/wpki"     # WS-Security: test "national CA", signers, gateway key
+if ((GOST)); then
+  BUILD_DIR="$BUILD_DIR" scripts/gen-gost-test-pki.sh "$DEMO/gpki"  # the same, GOST in NCA's format
+  (umask 077 && printf 'test\n' >"$DEMO/gpki/gateway.p12.password")
+  WSS_ALGS="[gost2015-512]"
+  TRUST_DIR="$PWD/$DEMO/gpki"
+  GATEWAY_KEY="  algorithm: gost2015-512
+  pkcs12: $PWD/$DEMO/gpki/gateway.p12
+  password_file: $PWD/$DEMO/gpki/gateway.p12.password"
+  SIGNER_KEY="$DEMO/gpki/signer.key" SIGNER_CERT="$DEMO/gpki/signer.pem" SIGN_ALG=gost2015-512
+else
+  WSS_ALGS="[rsa-sha256, ecdsa-sha256]"
+  TRUST_DIR="$PWD/$DEMO/wpki"
+  GATEWAY_KEY="  cert: $PWD/$DEMO/wpki/gateway-rsa.pem
+  key: $PWD/$DEMO/wpki/gateway-rsa.key"
+  SIGNER_KEY="$DEMO/wpki/signer-rsa.key" SIGNER_CERT="$DEMO/wpki/signer-rsa.pem" SIGN_ALG=rsa-sha256
+fi
 
 pids=()
 cleanup() {
@@ -55,17 +81,16 @@ admin:
 logging:
   level: info
 wss:
-  allowed_algorithms: [rsa-sha256, ecdsa-sha256]
+  allowed_algorithms: $WSS_ALGS
 trust:
-  anchors: [$PWD/$DEMO/wpki/root.pem]
-  intermediates: [$PWD/$DEMO/wpki/inter.pem]
-  crls: [$PWD/$DEMO/wpki/inter.crl.pem, $PWD/$DEMO/wpki/root.crl.pem]
+  anchors: [$TRUST_DIR/root.pem]
+  intermediates: [$TRUST_DIR/inter.pem]
+  crls: [$TRUST_DIR/inter.crl.pem, $TRUST_DIR/root.crl.pem]
 gateway_key:
-  cert: $PWD/$DEMO/wpki/gateway-rsa.pem
-  key: $PWD/$DEMO/wpki/gateway-rsa.key
+$GATEWAY_KEY
 participants:
   - sender_id: demo-system
-    certificates: [$PWD/$DEMO/wpki/signer-rsa.pem]
+    certificates: [$PWD/$SIGNER_CERT]
     services: [GBDFL_UniversalServiceSync]
 routes:
   - service_id: GBDFL_UniversalServiceSync
@@ -101,8 +126,9 @@ cat >"$DEMO/request.xml" <<XML
 XML
 
 # The external system signs its request (WS-Security transport signature, KeyIdentifier style,
-# RSA-SHA256, no timestamp) — here with shepgw's own offline signer and the test signer key.
-"$BUILD_DIR/src/app/shepgw" sign --key "$DEMO/wpki/signer-rsa.key" --cert "$DEMO/wpki/signer-rsa.pem" \
+# RSA-SHA256 or GOST 2015-512, no timestamp) — here with shepgw's own offline signer and the
+# test signer key.
+"$BUILD_DIR/src/app/shepgw" sign --key "$SIGNER_KEY" --cert "$SIGNER_CERT" --algorithm "$SIGN_ALG" \
   < "$DEMO/request.xml" > "$DEMO/request.signed.xml"
 echo
 echo "== the signed request, as the gateway will judge it:"
@@ -114,9 +140,14 @@ CODE=$(curl -sS --cacert "$DEMO/pki/ca.pem" -H 'Content-Type: text/xml; charset=
 echo "HTTP $CODE (full answer in $DEMO/response.xml)"
 xp() { xmllint --xpath "string(//*[local-name()='$1'])" "$DEMO/response.xml" 2>/dev/null || true; }
 echo "status: $(xp code) ($(xp message)), correlationId: $(xp correlationId)"
-echo "== the answer carries the gateway's signature; xmlsec1 checks it:"
-xmlsec1 --verify --pubkey-cert-pem "$DEMO/wpki/gateway-rsa.pem" \
-  --id-attr:Id http://schemas.xmlsoap.org/soap/envelope/:Body "$DEMO/response.xml" 2>&1 | head -1
+if ((GOST)); then
+  echo "== the answer carries the gateway's GOST signature; shepgw verify --response checks it:"
+  "$BUILD_DIR/src/app/shepgw" verify --config "$DEMO/shepgw.yaml" --response <"$DEMO/response.xml" || true
+else
+  echo "== the answer carries the gateway's signature; xmlsec1 checks it:"
+  xmlsec1 --verify --pubkey-cert-pem "$DEMO/wpki/gateway-rsa.pem" \
+    --id-attr:Id http://schemas.xmlsoap.org/soap/envelope/:Body "$DEMO/response.xml" 2>&1 | head -1
+fi
 echo "== an unsigned request is refused:"
 curl -sS --cacert "$DEMO/pki/ca.pem" -H 'Content-Type: text/xml; charset=utf-8' \
   --data-binary @"$DEMO/request.xml" -w '\n== HTTP %{http_code}\n' "$URL" | grep -o '<errorCode>[^<]*</errorCode>\|== HTTP.*' || true

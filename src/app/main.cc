@@ -59,7 +59,7 @@ int Usage() {
                "usage: shepgw serve --config FILE\n"
                "       shepgw check-config --config FILE\n"
                "       shepgw sign --key KEY.pem --cert CERT.pem [--algorithm ALG] < in > out\n"
-               "       shepgw verify --config FILE < in.xml\n"
+               "       shepgw verify --config FILE [--response] < in.xml\n"
                "       shepgw maintenance on|off|status --config FILE [--service ID]\n"
                "                          [--notice TEXT] [--until 30m|2h|YYYY-MM-DDTHH:MMZ]\n"
                "       shepgw version\n");
@@ -305,7 +305,10 @@ int SignCommand(const std::vector<std::string>& args) {
 }
 
 // shepgw verify --config FILE < in.xml: the verdict the gateway would reach, and why.
-int VerifyCommand(const std::string& path) {
+// With --response: the input is an answer (any Body element, no requestInfo) — check its
+// transport signature and signer certificate against the config's trust (e.g. an integrator
+// checking the gateway's signature on what it returned); no participant checks.
+int VerifyCommand(const std::string& path, bool response) {
   const auto loaded = config::LoadConfigFile(path);
   if (!loaded.ok()) {
     PrintConfigErrors(path, loaded.errors);
@@ -338,7 +341,7 @@ int VerifyCommand(const std::string& path) {
   if (too_large) {
     return fail(Status(ErrorCode::kHttpBodyTooLarge, "input over limits.max_body_size"));
   }
-  auto parsed = envelope::ParseRequest(in, limits);
+  auto parsed = response ? envelope::ParseEnvelope(in, limits) : envelope::ParseRequest(in, limits);
   if (!parsed.status.ok()) {
     return fail(parsed.status);
   }
@@ -346,6 +349,12 @@ int VerifyCommand(const std::string& path) {
   auto verified = (*snap)->verifier->Verify(*parsed.envelope);
   if (!verified.ok()) {
     return fail(verified.status());
+  }
+  if (response) {
+    std::printf("OK response signer=\"%s\" serial=%s algorithm=%s%s\n",
+                verified->facts.subject.c_str(), verified->facts.serial.c_str(),
+                verified->signature_algorithm.c_str(), verified->weak ? " (weak)" : "");
+    return 0;
   }
   const pki::Participant* participant = (*snap)->participants->FindBySender(info.sender_id);
   if (participant == nullptr) {
@@ -789,7 +798,8 @@ int main(int argc, char** argv) {
     return shepgw::CheckConfig(config);
   }
   if (cmd == "verify" && config != nullptr) {
-    return shepgw::VerifyCommand(config);
+    const bool response = std::find(args.begin(), args.end(), "--response") != args.end();
+    return shepgw::VerifyCommand(config, response);
   }
   if (cmd == "sign") {
     return shepgw::SignCommand(args);

@@ -178,7 +178,30 @@ TEST_F(GostGatewayTest, SignAndVerifyCommandsWithGostKeys) {
   EXPECT_TRUE(Contains(output, "OK messageId=")) << output;
   EXPECT_TRUE(Contains(output, kGost2015Uri)) << output;
   StartGateway("", "", GostSections());
-  EXPECT_EQ(Client()->Post(Url(), ReadFile(out)).status, 200);
+  const auto r = Client()->Post(Url(), ReadFile(out));
+  ASSERT_EQ(r.status, 200) << r.body;
+  // `shepgw verify --response` checks the gateway's GOST signature on the answer (what an
+  // integrator runs on what the gateway returned); a changed answer fails with its code.
+  const std::string answer = dir_->path() + "/answer.xml";
+  WriteFile(answer, r.body);
+  EXPECT_EQ(RunCommand({"/bin/sh", "-c",
+                        std::string(SHEPGW_BIN) + " verify --config " + cfg + " --response < " +
+                            answer},
+                       &output),
+            0)
+      << output;
+  EXPECT_TRUE(Contains(output, "OK response signer=")) << output;
+  EXPECT_TRUE(Contains(output, "shepgw TEST")) << output;
+  std::string changed = r.body;
+  changed.replace(changed.find("SCSS001"), 7, "SCSS002");
+  WriteFile(answer, changed);
+  EXPECT_EQ(RunCommand({"/bin/sh", "-c",
+                        std::string(SHEPGW_BIN) + " verify --config " + cfg + " --response < " +
+                            answer},
+                       &output),
+            1)
+      << output;
+  EXPECT_TRUE(Contains(output, "FAIL wss.digest_mismatch")) << output;
 }
 
 }  // namespace
