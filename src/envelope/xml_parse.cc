@@ -335,9 +335,11 @@ Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* do
     return scan;
   }
 
-  // libxml2 copies the input into its own buffer: its scanner relies on a NUL terminator
-  // that a string_view does not promise. That copy is the only one.
-  CtxtPtr ctxt(xmlCreateMemoryParserCtxt(bytes.data(), static_cast<int>(bytes.size())));
+  // A push parser fed in slices: libxml2 keeps only the unparsed rest of the current slice,
+  // not a copy of the whole input (xmlCreateMemoryParserCtxt copied it into a buffer grown to
+  // the next power of two: 16 MiB for a 10 MB message, on top of the message and its tree).
+  // No SAX event happens before the first xmlParseChunk, so the handlers below see everything.
+  CtxtPtr ctxt(xmlCreatePushParserCtxt(nullptr, nullptr, nullptr, 0, nullptr));
   if (ctxt == nullptr) {
     return {ErrorCode::kEnvelopeLimitExceeded, "out of memory creating the parser"};
   }
@@ -363,7 +365,16 @@ Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* do
   ctxt->linenumbers = 1;
   ctxt->sax->ignorableWhitespace = xmlSAX2Characters;  // xmlCtxtUseOptions may reset it
 
-  xmlParseDocument(ctxt.get());
+  constexpr size_t kSlice = size_t{256} * 1024;
+  for (size_t offset = 0; offset < bytes.size();) {
+    const size_t n = std::min(kSlice, bytes.size() - offset);
+    const bool last = offset + n == bytes.size();
+    // Non-zero: a fatal error or a stop from our callbacks; the checks below say which.
+    if (xmlParseChunk(ctxt.get(), bytes.data() + offset, static_cast<int>(n), last ? 1 : 0) != 0) {
+      break;
+    }
+    offset += n;
+  }
   XmlDocPtr parsed(ctxt->myDoc);
   ctxt->myDoc = nullptr;
   const bool well_formed = ctxt->wellFormed != 0 && ctxt->nsWellFormed != 0;
