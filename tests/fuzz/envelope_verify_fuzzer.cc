@@ -140,8 +140,10 @@ bool HasRelativeNamespace(const xmlNode* node) {
   return false;
 }
 
-void ResignAndCheck(const State& st, envelope::ParsedEnvelope& parsed) {
-  const Status signed_status = st.signer->SignEnvelope(parsed);
+void ResignAndCheck(const State& st, envelope::ParsedEnvelope& parsed,
+                    const wss::VerifiedSignature* verified_request) {
+  // As the pipeline does: a verified request's Body digest is reused by the signer.
+  const Status signed_status = st.signer->SignEnvelope(parsed, verified_request);
   Report("SignEnvelope", signed_status);
   if (!signed_status.ok()) {
     // Refusals on bad input (e.g. a Body id that is not a plain token) are fine; the gateway
@@ -190,7 +192,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (verified.ok() && verified->signer == nullptr) {
       Die("Verify succeeded without a signer certificate");
     }
-    ResignAndCheck(st, *request.envelope);
+    ResignAndCheck(st, *request.envelope, verified.ok() ? &*verified : nullptr);
   }
 
   auto any = envelope::ParseEnvelope(in, limits);
