@@ -324,12 +324,15 @@ namespace {
 // rule against libxml2's own run). The scoped run below visits only the subtree, so the whole document is checked
 // here first, with libxml2's rule, to keep that verdict: each distinct URI is parsed once.
 bool NamespacesAreAbsolute(xmlDoc* doc) {
-  std::vector<std::string_view> checked;
+  // The same few namespace URIs arrive in every message: the ones found absolute are
+  // remembered per thread (bounded; forgetting costs one xmlParseURI).
+  thread_local std::vector<std::string> known_absolute;
   for (xmlNode* n = xmlDocGetRootElement(doc); n != nullptr;) {
     if (n->type == XML_ELEMENT_NODE) {
       for (const xmlNs* ns = n->nsDef; ns != nullptr; ns = ns->next) {
         const std::string_view href = View(ns->href);
-        if (href.empty() || std::find(checked.begin(), checked.end(), href) != checked.end()) {
+        if (href.empty() ||
+            std::find(known_absolute.begin(), known_absolute.end(), href) != known_absolute.end()) {
           continue;
         }
         xmlURI* uri = xmlParseURI(reinterpret_cast<const char*>(ns->href));
@@ -338,7 +341,10 @@ bool NamespacesAreAbsolute(xmlDoc* doc) {
         if (!ok) {
           return false;
         }
-        checked.push_back(href);
+        if (known_absolute.size() >= 64) {
+          known_absolute.clear();
+        }
+        known_absolute.emplace_back(href);
       }
     }
     if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
