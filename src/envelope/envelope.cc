@@ -505,8 +505,8 @@ class SoapShape final : public internal::StructureSink {
         in_first_body_ = !seen_body_;
         seen_body_ = true;
       } else {
-        envelope_error_ = BadStructure("unexpected element " + ClarkName(uri, local) +
-                                       " in Envelope");
+        envelope_error_ =
+            BadStructure("unexpected element " + ClarkName(uri, local) + " in Envelope");
       }
     } else if (depth == 3 && in_first_body_) {
       if (++body_elements_ == 1) {

@@ -32,7 +32,7 @@ enum class StopReason { kNone, kDtd, kDepth, kNodes, kNamespaces, kEncoding };
 
 // Per-parse state, reached from the SAX callbacks through ctxt->_private.
 struct ParseState {
-  StructureSink* sink = nullptr;  // set: no tree, events go here
+  StructureSink* sink = nullptr;            // set: no tree, events go here
   std::unordered_set<std::string> xml_ids;  // sink mode: the xml:id values seen
   int max_depth = 0;
   size_t max_nodes = 0;

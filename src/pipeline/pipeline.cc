@@ -295,8 +295,8 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     std::string_view forward_body = request.body;
     if (snap->signer != nullptr && config.wss.sign_forwarded) {
       const auto t_sign = clock_.Monotonic();
-      if (Status s = snap->signer->SignEnvelope(
-              *parsed.envelope, verified_request ? &*verified_request : nullptr);
+      if (Status s = snap->signer->SignEnvelope(*parsed.envelope,
+                                                verified_request ? &*verified_request : nullptr);
           !s.ok()) {
         record.outcome = std::move(s);
         return;
@@ -372,10 +372,10 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     if (verify_answer && !is_fault) {
       auto verified_answer = snap->verifier->Verify(*answer_tree);
       if (!verified_answer.ok()) {
-        record.outcome = Status(ErrorCode::kUpstreamBadResponse,
-                                "answer from " + answer->upstream +
-                                    " failed signature verification: " +
-                                    verified_answer.status().ToString());
+        record.outcome =
+            Status(ErrorCode::kUpstreamBadResponse,
+                   "answer from " + answer->upstream +
+                       " failed signature verification: " + verified_answer.status().ToString());
         return;
       }
     }
@@ -391,9 +391,9 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
       record.sign_us =
           std::max<int64_t>(record.sign_us, 0) + MicrosSince(t_sign, clock_.Monotonic());
       if (!signed_answer.ok()) {
-        record.outcome = Status(ErrorCode::kUpstreamBadResponse,
-                                "answer from " + record.upstream +
-                                    " could not be signed: " + signed_answer.ToString());
+        record.outcome = Status(
+            ErrorCode::kUpstreamBadResponse,
+            "answer from " + record.upstream + " could not be signed: " + signed_answer.ToString());
         return;
       }
     } else {

@@ -321,8 +321,9 @@ namespace {
 
 // libxml2's c14n refuses a document with a relative namespace URI on any element it visits
 // (xmlC14NCheckForRelativeNamespaces in 2.9.14: unparsable, or no scheme; C14nTest pins the
-// rule against libxml2's own run). The scoped run below visits only the subtree, so the whole document is checked
-// here first, with libxml2's rule, to keep that verdict: each distinct URI is parsed once.
+// rule against libxml2's own run). The scoped run below visits only the subtree, so the whole
+// document is checked here first, with libxml2's rule, to keep that verdict: each distinct URI is
+// parsed once.
 bool NamespacesAreAbsolute(xmlDoc* doc) {
   // The same few namespace URIs arrive in every message: the ones found absolute are
   // remembered per thread (bounded; forgetting costs one xmlParseURI).

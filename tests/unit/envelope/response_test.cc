@@ -106,7 +106,7 @@ TEST(CheckResponseTest, SameVerdictAsParseEnvelope) {
       Soap("<a xml:id=\"a&#38;b\"/>"),
       Soap("<a xml:id=\"ok\"><b xml:id=\"fine\"/></a>"),
       Soap(body) + "<trailing/>",
-      Soap("<a>") ,
+      Soap("<a>"),
   };
   for (const std::string& doc : docs) {
     SCOPED_TRACE(doc);

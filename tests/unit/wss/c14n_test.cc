@@ -1,15 +1,15 @@
 // Canonicalise's subtree run (only the subtree visited) must give byte for byte what libxml2's
 // whole-document run gives, for every element of every document, in both c14n modes, with and
 // without an InclusiveNamespaces PrefixList — and fail exactly when it fails.
-#include <gtest/gtest.h>
-#include <libxml/c14n.h>
-#include <libxml/parser.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
 
 #include "unit/wss/test_pki.h"
 #include "wss/internal.h"
@@ -44,8 +44,8 @@ std::vector<xmlNode*> Elements(xmlNode* n) {
 
 // Returns the number of (element, mode, prefix list) cases compared.
 int CompareAll(const std::string& xml) {
-  xmlDoc* doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
-                              XML_PARSE_NONET);
+  xmlDoc* doc =
+      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8", XML_PARSE_NONET);
   if (doc == nullptr) {
     return 0;
   }
@@ -88,19 +88,18 @@ TEST(C14nTest, SubtreeRunEqualsWholeDocumentRun) {
       "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:d=\"DAV:x\" "
       "xmlns:u=\"URN:x\"><e:Body><d:b u:a=\"1\"/></e:Body></e:Envelope>",
   };
-  for (const testing::ClientMessage& m :
-       {testing::ClientMessage{}, [] {
-          testing::ClientMessage c;
-          c.prefix = "soap";
-          c.id_attr = "Id";
-          return c;
-        }()}) {
+  for (const testing::ClientMessage& m : {testing::ClientMessage{}, [] {
+                                            testing::ClientMessage c;
+                                            c.prefix = "soap";
+                                            c.id_attr = "Id";
+                                            return c;
+                                          }()}) {
     Result<std::string> signed_message = testing::BuildClientMessage(m);
     ASSERT_TRUE(signed_message.ok()) << signed_message.status().ToString();
     docs.push_back(*signed_message);
   }
-  const std::filesystem::path seeds = std::filesystem::path(SHEPGW_SOURCE_DIR) / "tests" /
-                                      "fuzz" / "seeds";
+  const std::filesystem::path seeds =
+      std::filesystem::path(SHEPGW_SOURCE_DIR) / "tests" / "fuzz" / "seeds";
   for (const auto& entry : std::filesystem::directory_iterator(seeds)) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream text;
