@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds bench_wss if needed and runs it with 3 repetitions; prints the medians (CPU time per
 # call on one core, and wall time), the two ratios against the targets, and the primitive rates
-# that `openssl speed` measures on this machine. See docs/performance.md.
+# that `openssl speed` measures on this machine, the GOST WS-Security rows beside the GOST
+# primitives, then the raw GOST primitives with fresh keys and the GOST hashes (bench_gost). See
+# docs/performance.md.
 #
 #   bench/run-wss-bench.sh [--quick] [--no-openssl-speed] [-- extra bench_wss arguments]
 #
@@ -27,7 +29,7 @@ if [[ ! -f $BUILD_DIR/build.ninja && ! -f $BUILD_DIR/Makefile ]]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSHEPGW_BUILD_BENCH=ON >/dev/null
 fi
-cmake --build "$BUILD_DIR" --target bench_wss >/dev/null
+cmake --build "$BUILD_DIR" --target bench_wss bench_gost >/dev/null
 
 echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 out=$(mktemp)
@@ -36,6 +38,18 @@ trap 'rm -f "$out"' EXIT
   --benchmark_min_time="$MIN_TIME" --benchmark_color=false "${EXTRA[@]}" | tee "$out" >&2
 echo
 sed -n '/^== bench_wss summary/,$p' "$out"
+
+# GOST WS-Security (bench_wss's *Gost* rows) beside the raw libgcrypt primitives: the XML work
+# on top of the curve arithmetic.
+echo
+echo "== GOST WS-Security, 2 KB, beside the libgcrypt 2015-512 primitives (from the summary)"
+printf '%-28s %12s %12s %12s\n' benchmark "cpu us/call" "calls/s(cpu)" "wall us/call"
+sed -n '/^== bench_wss summary/,$p' "$out" | grep -E 'Gost|GOST' || true
+echo
+echo "== bench_gost (median per call, one core; 64-byte digest for sign/verify)"
+"$BUILD_DIR/bench/bench_gost" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+  --benchmark_min_time="$MIN_TIME" --benchmark_color=false 2>/dev/null |
+  awk '/_median/ { sub(/_median/, "", $1); printf "%-28s %10s %s cpu/call\n", $1, $4, $5 }'
 
 if [[ $OPENSSL_SPEED == 1 ]]; then
   echo

@@ -10,6 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   gsoap libgsoap-dev
   libssl-dev openssl
+  libgcrypt20-dev                       # GOST signatures (pki/gost.h)
   libxml2-dev libxmlsec1-dev
   libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libsystemd-dev

@@ -19,6 +19,9 @@
 #include <curl/curl.h>
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <systemd/sd-daemon.h>
 
 #include "shepgw/admin/admin_server.h"
@@ -29,6 +32,7 @@
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/frontend/server.h"
 #include "shepgw/pipeline/pipeline.h"
+#include "shepgw/pki/gost.h"
 #include "shepgw/pki/trust.h"
 #include "shepgw/routing/route_table.h"
 #include "shepgw/version.h"
@@ -155,6 +159,60 @@ std::vector<std::string> DeepCheck(const config::Config& config) {
   return errors;
 }
 
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < size; ++i) {
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 0xf];
+  }
+  return out;
+}
+
+// For every GOST CA in trust.anchors / trust.intermediates: its key algorithm and two hashes
+// of the key itself, so an operator can check a download from pki.gov.kz against a key known
+// independently (docs/security.md § GOST trust setup). The key id is SHA-1 over the key's
+// OCTET STRING (RFC 5280 method 1, NCA's SKI); computed, not read from the extension.
+void PrintGostCas(const config::TrustConfig& trust) {
+  auto print = [](const std::vector<std::string>& files, const char* key) {
+    for (size_t i = 0; i < files.size(); ++i) {
+      auto certs = pki::LoadPemCertificates(files[i]);
+      if (!certs.ok()) {
+        continue;  // DeepCheck reported it
+      }
+      for (const pki::X509Ptr& cert : certs.value()) {
+        unsigned char* der = nullptr;
+        const int len = i2d_X509(cert.get(), &der);
+        const std::string der_bytes =
+            len > 0 ? std::string(reinterpret_cast<const char*>(der), static_cast<size_t>(len))
+                    : "";
+        OPENSSL_free(der);
+        auto gost_key = pki::gost::CertificatePublicKey(der_bytes);
+        if (!gost_key.ok()) {
+          continue;  // not a GOST CA
+        }
+        const std::string& xy = gost_key->xy_le();
+        // DER OCTET STRING header: 04 40 (64 bytes) or 04 81 80 (128 bytes).
+        std::string octets = xy.size() < 128 ? std::string{'\x04', static_cast<char>(xy.size())}
+                                             : std::string{'\x04', '\x81', '\x80'};
+        octets += xy;
+        unsigned char sha1[SHA_DIGEST_LENGTH];
+        SHA1(reinterpret_cast<const unsigned char*>(octets.data()), octets.size(), sha1);
+        unsigned char sha256[SHA256_DIGEST_LENGTH];
+        SHA256(reinterpret_cast<const unsigned char*>(xy.data()), xy.size(), sha256);
+        const pki::CertificateFacts facts = pki::DescribeCertificate(cert.get());
+        std::printf(
+            "shepgw: %s[%zu] '%s': GOST CA '%s' (serial %s): key %s, key id %s, key sha256 %s\n",
+            key, i, files[i].c_str(), facts.subject.c_str(), facts.serial.c_str(),
+            std::string(pki::gost::Describe(gost_key->algorithm()).name).c_str(),
+            Hex(sha1, sizeof(sha1)).c_str(), Hex(sha256, sizeof(sha256)).c_str());
+      }
+    }
+  };
+  print(trust.anchors, "trust.anchors");
+  print(trust.intermediates, "trust.intermediates");
+}
+
 int CheckConfig(const std::string& path) {
   const auto loaded = config::LoadConfigFile(path);
   if (!loaded.ok()) {
@@ -172,6 +230,7 @@ int CheckConfig(const std::string& path) {
   }
   std::printf("shepgw: configuration %s is valid (%zu routes)\n", path.c_str(),
               loaded.config->routes.size());
+  PrintGostCas(loaded.config->trust);
   if (!loaded.config->has_wss) {
     std::printf(
         "shepgw: warning: no 'wss' section: signatures are neither verified nor "
@@ -204,7 +263,7 @@ const char* FindArg(const std::vector<std::string>& args, const char* name) {
   return nullptr;
 }
 
-// shepgw sign --key KEY --cert CERT [--algorithm rsa-sha256|ecdsa-sha256] < in.xml > out.xml
+// shepgw sign --key KEY --cert CERT [--algorithm rsa-sha256|ecdsa-sha256|gost2015-512] < in.xml > out.xml
 int SignCommand(const std::vector<std::string>& args) {
   const char* key = FindArg(args, "--key");
   const char* cert = FindArg(args, "--cert");

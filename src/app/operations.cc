@@ -124,8 +124,11 @@ std::string RenderMetrics(const OperationsView& v) {
           {{"", fs.tls_handshake_failures.load()}});
   Gauge(out, "shepgw_connections_active", "Client connections open or queued",
         std::to_string(fs.active_connections.load()));
-  Gauge(out, "shepgw_connections_queued", "Accepted connections waiting for a free worker",
+  Gauge(out, "shepgw_connections_queued", "Connections waiting for a free worker",
         std::to_string(fs.queued_connections.load()));
+  Gauge(out, "shepgw_connections_idle",
+        "Keep-alive connections idle between requests (parked: no worker held)",
+        std::to_string(fs.idle_connections.load()));
   if (snap->trust != nullptr) {
     Counter(out, "shepgw_crl_reload_failures_total", "CRL files that failed to reload",
             {{"", snap->trust->crl_reload_failures()}});
@@ -182,6 +185,7 @@ std::string RenderHealth(const OperationsView& v) {
   out += ",\"draining\":" + std::string(v.state->draining.load() ? "true" : "false");
   out += ",\"in_flight\":" + std::to_string(v.metrics->in_flight.load());
   out += ",\"connections_active\":" + std::to_string(v.server->stats().active_connections.load());
+  out += ",\"connections_idle\":" + std::to_string(v.server->stats().idle_connections.load());
   out += ",\"wss\":" + std::string(snap->verifier != nullptr ? "true" : "false");
   out += ",\"routes\":[";
   const auto health = snap->connector->Health();

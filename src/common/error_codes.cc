@@ -83,6 +83,10 @@ constexpr std::array<ErrorDescription, static_cast<size_t>(kCount_)> kTable{{
     {kUpstreamNetworkUnreachable, "upstream.network_unreachable", 503, kServer, true,
      "Internal network unreachable"},
     {kGatewayMaintenance, "gateway.maintenance", 503, kServer, true, "Service under maintenance"},
+    {kPkiKeyInvalid, "pki.key_invalid", 401, kClient, false,
+     "Signer public key is invalid for its algorithm"},
+    {kPkiCertificateMalformed, "pki.certificate_malformed", 401, kClient, false,
+     "Signer certificate is malformed"},
 }};
 
 }  // namespace

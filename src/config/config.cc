@@ -11,10 +11,11 @@
 #include <system_error>
 #include <utility>
 
-#include "config/values.h"
-#include "config/yaml_reader.h"
 #include "shepgw/common/tz.h"
 #include "shepgw/common/utf8.h"
+
+#include "config/values.h"
+#include "config/yaml_reader.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -355,9 +356,9 @@ void ParseWss(ErrorList& errors, const Field& field, Config& config) {
   if (ok && items.empty()) {
     errors.Add(algorithms.path, algorithms.line, "must list at least one algorithm");
   }
-  static constexpr std::array<std::string_view, 7> kAlgorithms = {
-      "rsa-sha256",   "rsa-sha384",   "rsa-sha512", "ecdsa-sha256",
-      "ecdsa-sha384", "ecdsa-sha512", "rsa-sha1"};
+  static constexpr std::array<std::string_view, 9> kAlgorithms = {
+      "rsa-sha256",   "rsa-sha384", "rsa-sha512",   "ecdsa-sha256", "ecdsa-sha384",
+      "ecdsa-sha512", "rsa-sha1",   "gost2015-512", "gost2004"};
   std::vector<std::string> parsed;
   for (const Field& item : items) {
     std::string a;
@@ -414,14 +415,45 @@ void ParseGatewayKey(ErrorList& errors, const Field& field, Config& config) {
   }
   GatewayKeyConfig& key = config.gateway_key;
   MapReader m(errors, field);
-  if (Field f = m.Get("cert"); Require(errors, f)) {
-    ReadString(errors, f, &key.cert_file);
+  static constexpr std::array<std::string_view, 3> kAlgorithms = {"rsa-sha256", "ecdsa-sha256",
+                                                                  "gost2015-512"};
+  const Field algorithm = m.Get("algorithm");
+  // Absent = the default (rsa-sha256); a bad value was reported and is not checked again.
+  const bool algorithm_ok =
+      !algorithm.present || ReadEnum(errors, algorithm, kAlgorithms, &key.algorithm);
+  const Field cert = m.Get("cert");
+  const Field key_file = m.Get("key");
+  const Field pkcs12 = m.Get("pkcs12");
+  const Field password = m.Get("password_file");
+  ReadString(errors, key_file, &key.key_file);
+  ReadString(errors, pkcs12, &key.pkcs12_file);
+  ReadString(errors, password, &key.password_file);
+  // The key comes from exactly one place; the certificate may come from the container.
+  if (pkcs12.present) {
+    ReadString(errors, cert, &key.cert_file);
+    if (key_file.present) {
+      errors.Add(pkcs12.path, pkcs12.line,
+                 "'key' and 'pkcs12' are mutually exclusive (the key is in one of them)");
+    }
+    if (!password.present) {
+      errors.Add(pkcs12.path, pkcs12.line,
+                 "requires 'password_file' (a file holding the container's password)");
+    }
+    if (algorithm_ok && key.algorithm != "gost2015-512") {
+      errors.Add(pkcs12.path, pkcs12.line,
+                 "NCA PKCS#12 containers are supported with algorithm gost2015-512 only; use "
+                 "'key' for " +
+                     key.algorithm);
+    }
+  } else {
+    if (Require(errors, cert)) {
+      ReadString(errors, cert, &key.cert_file);
+    }
+    Require(errors, key_file);
+    if (password.present) {
+      errors.Add(password.path, password.line, "only with 'pkcs12'");
+    }
   }
-  if (Field f = m.Get("key"); Require(errors, f)) {
-    ReadString(errors, f, &key.key_file);
-  }
-  static constexpr std::array<std::string_view, 2> kAlgorithms = {"rsa-sha256", "ecdsa-sha256"};
-  ReadEnum(errors, m.Get("algorithm"), kAlgorithms, &key.algorithm);
   m.Finish();
 }
 

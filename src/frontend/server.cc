@@ -4,8 +4,11 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "stdsoap2.h"
@@ -19,6 +22,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,10 +32,28 @@ namespace {
 
 using std::chrono::steady_clock;
 
+// A client connection between the accept thread, the workers and the poller. A new one has
+// only fd and peer; a keep-alive connection coming back from the poller also carries its TLS
+// state (the handshake is done once), which the worker attaches to its own gSOAP context.
 struct Connection {
   int fd = -1;
   std::string peer;
+  SSL* ssl = nullptr;          // owned while parked or queued; nullptr before the handshake
+  SSL_CTX* ssl_ctx = nullptr;  // this connection's reference (kept across TLS reloads)
+  int keep_alive = 0;          // gSOAP's keep_alive value, restored on the next worker
+  int requests = 0;            // requests served so far (max_requests_per_connection)
 };
+
+// A worker that has just answered lingers up to this long for the client's next request
+// before it parks the connection, but only while no other connection waits for a worker (the
+// reclaim signal ends a linger at once). A client in a request loop, the common case under
+// load, then costs no trip through the poller; a client that goes quiet is parked soon, and
+// from then on its idle timeout is the poller's timer.
+constexpr std::chrono::milliseconds kLinger{250};
+
+// The longest the poller sleeps: its heartbeat period and the bound on how late a drain,
+// a stop or an idle timeout is noticed.
+constexpr int kPollerTickMs = 200;
 
 std::string PeerString(const sockaddr_storage& addr) {
   char host[INET6_ADDRSTRLEN] = "?";
@@ -98,15 +121,46 @@ struct Server::Impl {
   ServerStats stats;
 
   std::mutex mu;
-  std::condition_variable cv;
+  std::condition_variable cv;           // workers: queue has a connection, or stopping
+  std::condition_variable reject_cv;    // the reject worker: reject_queue, or stopping
   std::deque<Connection> queue;         // guarded by mu
   std::deque<Connection> reject_queue;  // guarded by mu
   std::unordered_set<int> open_fds;     // guarded by mu (to shut them down on Stop)
 
+  // Keep-alive connections idle between requests: no worker, no gSOAP context, only the
+  // socket and its SSL (whose record buffers SSL_MODE_RELEASE_BUFFERS has dropped). The
+  // poller thread watches them with epoll and queues a readable one for a worker again; it
+  // closes one idle past limits.idle_timeout, and all of them at once on drain or stop.
+  struct Parked {
+    Connection conn;
+    int64_t deadline_ms = 0;  // steady clock: closed when idle until then
+  };
+  int epoll_fd = -1;
+  int wake_fd = -1;  // eventfd: wakes the poller for a drain or a stop
+  // eventfd, readable while connections wait in `queue` with no worker free to take them
+  // (and on drain/stop): lingering workers park their connection and come for the queue.
+  int reclaim_fd = -1;
+  int waiting_workers = 0;  // workers blocked in PopConnection; guarded by mu
+  std::mutex park_mu;
+  std::unordered_map<int, Parked> parked;         // by fd; guarded by park_mu
+  std::set<std::pair<int64_t, int>> park_expiry;  // (deadline, fd); guarded by park_mu
+
   void AcceptLoop();
   void WorkerLoop(bool reject_mode, int slot);
+  void PollerLoop(std::atomic<int64_t>* heartbeat);
   bool PopConnection(bool reject_mode, Connection* out, std::atomic<int64_t>* heartbeat);
-  void CloseConnection(const Connection& c);
+  // Queues a connection for a worker (mu held); signals reclaim_fd if no worker is free.
+  void EnqueueLocked(Connection c);
+  void SignalReclaim() const;
+  // Forgets a descriptor about to be closed (before close: Stop() must never shut down a
+  // reused descriptor) and counts the connection as gone.
+  void ForgetConnection(int fd);
+  // Hands an idle keep-alive connection (TLS done, nothing buffered) to the poller.
+  void Park(Connection c, int64_t idle_since_ms);
+  // Closes a connection no worker holds (parked, or left in the queue at exit): TLS
+  // close_notify without waiting for the client's, socket, SSL and its SSL_CTX reference.
+  void CloseDetached(Connection& c);
+  void Wake() const;
 };
 
 namespace {
@@ -125,6 +179,7 @@ struct Worker {
   steady_clock::time_point request_started;
   char extra_header[64] = {0};
   bool unread_body = false;  // refused before reading the body: close gracefully
+  std::string pipelined;     // the next request's bytes, kept while an answer is sent
 
   static Worker* From(soap* s) { return static_cast<Worker*>(s->user); }
 
@@ -160,6 +215,23 @@ struct Worker {
   }
 
   int Send(const pipeline::HttpResponse& response) {
+    // gSOAP buffers output in the same buffer it reads into: bytes of the client's next
+    // request that arrived with this one (pipelining) would be overwritten by the answer.
+    // Keep them aside and put them back afterwards (the next soap_begin_recv reads them).
+    pipelined.clear();
+    if (ctx->bufidx < ctx->buflen) {
+      pipelined.assign(ctx->buf + ctx->bufidx, ctx->buflen - ctx->bufidx);
+    }
+    const int rc = SendResponse(response);
+    if (rc == SOAP_OK && !pipelined.empty()) {
+      std::memcpy(ctx->buf, pipelined.data(), pipelined.size());
+      ctx->bufidx = 0;
+      ctx->buflen = pipelined.size();
+    }
+    return rc;
+  }
+
+  int SendResponse(const pipeline::HttpResponse& response) {
     ctx->http_content = response.content_type.c_str();
     if (response.retry_after_seconds > 0) {
       std::snprintf(extra_header, sizeof(extra_header), "Retry-After: %d",
@@ -259,10 +331,13 @@ struct Worker {
     return Send(response);
   }
 
-  // Serves one client connection until it closes, fails, idles out or hits its limits.
-  void Serve(Connection c) {
+  enum class Outcome { kClosed, kParked };
+
+  // Serves one client connection until it closes, fails or hits its limits, or until it
+  // idles between requests: then it is parked (handed to the poller) and the worker is free.
+  Outcome Serve(Connection c) {
     conn = std::move(c);
-    requests_on_connection = 0;
+    requests_on_connection = conn.requests;
     const auto& limits = server->config.limits;
     soap_begin(ctx);
     ctx->socket = conn.fd;
@@ -272,62 +347,110 @@ struct Worker {
     ctx->transfer_timeout =
         GsoapTimeout(reject_mode ? std::chrono::milliseconds(3000) : limits.body_timeout);
     ctx->recv_maxlength = limits.max_body_bytes + 64ULL * 1024;  // body + headers
-    {
-      std::lock_guard lock(server->tls_mu);
-      if (SSL_CTX_up_ref(server->ssl_ctx.get()) != 1) {
-        return;
-      }
-      ctx->ctx = server->ssl_ctx.get();  // this connection's reference, released below
-    }
-    if (soap_ssl_accept(ctx) != SOAP_OK) {
-      server->stats.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
-      Log().debug("peer {}: TLS handshake failed", conn.peer);
+    bool serving = false;
+    if (conn.ssl != nullptr) {
+      // Back from the poller: the request's first bytes are readable. Nothing of this
+      // connection is in our buffer (it was parked only with an empty one).
+      ctx->ctx = std::exchange(conn.ssl_ctx, nullptr);
+      ctx->ssl = std::exchange(conn.ssl, nullptr);
+      ctx->keep_alive = conn.keep_alive;
+      ctx->bufidx = 0;
+      ctx->buflen = 0;
+      serving = true;
     } else {
-      ctx->keep_alive = -1;  // HTTP/1.1 keep-alive unless the client or a limit says no
-      while (!server->stopping.load()) {
-        if (!WaitForRequest(limits.idle_timeout)) {
-          break;
+      {
+        std::lock_guard lock(server->tls_mu);
+        if (SSL_CTX_up_ref(server->ssl_ctx.get()) == 1) {
+          ctx->ctx = server->ssl_ctx.get();  // this connection's reference, released at close
         }
-        request_started = steady_clock::now();
-        heartbeat->store(NowMillis(), std::memory_order_relaxed);
-        content_type.clear();
-        host.clear();
-        const int rc = soap_begin_serve(ctx);  // headers → OnPost/OnGet; SOAP_STOP when done
-        if (rc == SOAP_OK) {
-          // gSOAP parsed a SOAP envelope itself: only happens without HTTP; refuse.
-          break;
-        }
-        if (ctx->error < SOAP_STOP || ctx->keep_alive == 0 || !soap_valid_socket(ctx->socket)) {
-          break;
-        }
-        // gSOAP keeps what it allocated for a request (the body buffer, header copies) until
-        // soap_end: free it after every request, or a long keep-alive connection holds every
-        // body it ever carried (memory growing with requests served).
-        soap_destroy(ctx);
-        soap_end(ctx);
       }
+      if (ctx->ctx == nullptr) {
+        Log().error("peer {}: cannot reference the TLS context", conn.peer);
+      } else if (soap_ssl_accept(ctx) != SOAP_OK) {
+        server->stats.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+        Log().debug("peer {}: TLS handshake failed", conn.peer);
+      } else {
+        ctx->keep_alive = -1;  // HTTP/1.1 keep-alive unless the client or a limit says no
+        serving = true;
+      }
+    }
+    while (serving && !server->stopping.load()) {
+      request_started = steady_clock::now();
+      heartbeat->store(NowMillis(), std::memory_order_relaxed);
+      content_type.clear();
+      host.clear();
+      const int rc = soap_begin_serve(ctx);  // headers → OnPost/OnGet; SOAP_STOP when done
+      if (rc == SOAP_OK) {
+        // gSOAP parsed a SOAP envelope itself: only happens without HTTP; refuse.
+        break;
+      }
+      if (ctx->error < SOAP_STOP || ctx->keep_alive == 0 || !soap_valid_socket(ctx->socket)) {
+        break;
+      }
+      // gSOAP keeps what it allocated for a request (the body buffer, header copies) until
+      // soap_end: free it after every request, or a long keep-alive connection holds every
+      // body it ever carried (memory growing with requests served).
+      soap_destroy(ctx);
+      soap_end(ctx);
+      const int64_t idle_since = NowMillis();
+      if (reject_mode || server->draining.load()) {
+        break;
+      }
+      // Bytes of the next request already read (pipelining) are in gSOAP's buffer or in
+      // OpenSSL's: serve them now; parking would lose them (the poller only sees the socket).
+      if (ctx->bufidx < ctx->buflen || SSL_pending(ctx->ssl) > 0) {
+        continue;
+      }
+      const Linger next = LingerForNextRequest(idle_since);
+      if (next == Linger::kRequest) {
+        continue;
+      }
+      if (next == Linger::kClose) {
+        break;
+      }
+      // Detach the connection from this worker's gSOAP context and hand it to the poller.
+      Connection idle;
+      idle.fd = conn.fd;
+      idle.peer = std::move(conn.peer);
+      idle.ssl = std::exchange(ctx->ssl, nullptr);
+      idle.ssl_ctx = std::exchange(ctx->ctx, nullptr);
+      idle.keep_alive = ctx->keep_alive;
+      idle.requests = requests_on_connection;
+      ctx->keep_alive = 0;
+      ctx->socket = SOAP_INVALID_SOCKET;
+      ctx->bufidx = 0;
+      ctx->buflen = 0;
+      conn = Connection{};
+      server->Park(std::move(idle), idle_since);
+      return Outcome::kParked;
     }
     if (unread_body) {
       LingeringClose();
     }
     // Close TLS and socket; give the SSL_CTX reference back. We send our close_notify but do
     // not wait for the client's: gSOAP would otherwise block this worker for up to 5 s on
-    // every idle keep-alive client it closes (drain, idle timeout, request limit).
+    // every idle keep-alive client it closes (drain, request limit).
     if (ctx->ssl != nullptr) {
       SSL_shutdown(ctx->ssl);
       SSL_set_shutdown(ctx->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     }
     ctx->keep_alive = 0;
+    server->ForgetConnection(conn.fd);
     soap_closesock(ctx);
     if (ctx->ssl != nullptr) {
       SSL_free(ctx->ssl);
       ctx->ssl = nullptr;
     }
-    SSL_CTX_free(ctx->ctx);
-    ctx->ctx = nullptr;
+    if (ctx->ctx != nullptr) {
+      SSL_CTX_free(ctx->ctx);
+      ctx->ctx = nullptr;
+    }
     soap_destroy(ctx);
     soap_end(ctx);
     ctx->socket = SOAP_INVALID_SOCKET;
+    ctx->bufidx = 0;
+    ctx->buflen = 0;
+    return Outcome::kClosed;
   }
 
   // After refusing a request whose body was never read (413, 415, 404), closing at once would
@@ -356,53 +479,209 @@ struct Worker {
     }
   }
 
-  // Keep-alive idle wait: true when request bytes are available.
-  bool WaitForRequest(std::chrono::milliseconds idle) {
-    if (ctx->bufidx < ctx->buflen || (ctx->ssl != nullptr && SSL_pending(ctx->ssl) > 0)) {
-      return true;
-    }
-    if (requests_on_connection == 0) {
-      return true;  // first request: gSOAP's header timeout applies
-    }
-    const auto deadline = steady_clock::now() + idle;
-    while (!server->stopping.load() && !server->draining.load()) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
-      if (left.count() <= 0) {
-        return false;
-      }
-      pollfd p{conn.fd, POLLIN, 0};
+  enum class Linger { kRequest, kPark, kClose };
+
+  // The short wait before parking (kLinger): kRequest when the client's next request has
+  // started to arrive (or it closed), kPark when it stayed quiet or a queued connection needs
+  // this worker, kClose on drain, stop or a socket error, or when idle_timeout (shorter than
+  // kLinger) has passed.
+  Linger LingerForNextRequest(int64_t idle_since) {
+    const int64_t idle_timeout = server->config.limits.idle_timeout.count();
+    const int64_t until = idle_since + std::min<int64_t>(kLinger.count(), idle_timeout);
+    server->stats.idle_connections.fetch_add(1, std::memory_order_relaxed);
+    Linger result = Linger::kPark;
+    while (true) {
       heartbeat->store(NowMillis(), std::memory_order_relaxed);
-      const int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 250)));
-      if (n > 0) {
-        return (p.revents & POLLIN) != 0;
+      if (server->stopping.load() || server->draining.load()) {
+        result = Linger::kClose;
+        break;
       }
+      const int64_t left = until - NowMillis();
+      if (left <= 0) {
+        result = NowMillis() - idle_since >= idle_timeout ? Linger::kClose : Linger::kPark;
+        break;
+      }
+      pollfd p[2] = {{conn.fd, POLLIN, 0}, {server->reclaim_fd, POLLIN, 0}};
+      const int n = poll(p, 2, static_cast<int>(left));
       if (n < 0 && errno != EINTR) {
-        return false;
+        result = Linger::kClose;
+        break;
+      }
+      if (n > 0 && p[0].revents != 0) {
+        result = Linger::kRequest;  // a request, or EOF/error: gSOAP reads it and we close
+        break;
+      }
+      if (n > 0 && (p[1].revents & POLLIN) != 0) {
+        result = server->draining.load() ? Linger::kClose : Linger::kPark;
+        break;
       }
     }
-    return false;
+    server->stats.idle_connections.fetch_sub(1, std::memory_order_relaxed);
+    return result;
   }
 };
 
 }  // namespace
 
-void Server::Impl::CloseConnection(const Connection& c) {
+void Server::Impl::ForgetConnection(int fd) {
   {
     std::lock_guard lock(mu);
-    open_fds.erase(c.fd);
+    open_fds.erase(fd);
   }
   stats.active_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Server::Impl::CloseDetached(Connection& c) {
+  if (c.ssl != nullptr) {
+    SSL_shutdown(c.ssl);  // our close_notify; the socket is non-blocking: never waits
+    SSL_free(c.ssl);
+    c.ssl = nullptr;
+  }
+  if (c.ssl_ctx != nullptr) {
+    SSL_CTX_free(c.ssl_ctx);
+    c.ssl_ctx = nullptr;
+  }
+  ForgetConnection(c.fd);
+  close(c.fd);
+}
+
+void Server::Impl::Wake() const {
+  const uint64_t one = 1;
+  if (wake_fd >= 0) {
+    (void)!write(wake_fd, &one, sizeof(one));
+  }
+}
+
+void Server::Impl::Park(Connection c, int64_t idle_since_ms) {
+  const int fd = c.fd;
+  {
+    std::lock_guard lock(park_mu);
+    // Under park_mu: the poller closes every parked connection once it sees a drain, and a
+    // connection parked after that sweep would be left open.
+    if (!draining.load() && !stopping.load()) {
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+      ev.data.fd = fd;
+      if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0) {
+        // The poller takes park_mu before it looks an event up: inserting after ADD is safe.
+        const int64_t deadline = idle_since_ms + config.limits.idle_timeout.count();
+        park_expiry.emplace(deadline, fd);
+        parked[fd] = Parked{std::move(c), deadline};
+        stats.idle_connections.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      Log().warn("peer {}: cannot watch the idle connection ({}); closing it", c.peer,
+                 std::strerror(errno));
+    }
+  }
+  CloseDetached(c);
+}
+
+void Server::Impl::PollerLoop(std::atomic<int64_t>* heartbeat) {
+  constexpr int kMaxEvents = 128;
+  epoll_event events[kMaxEvents];
+  std::vector<Connection> ready;
+  std::vector<Connection> expired;
+  while (true) {
+    heartbeat->store(NowMillis(), std::memory_order_relaxed);
+    const bool stop = stopping.load();
+    const bool drain = draining.load();
+    int timeout = kPollerTickMs;
+    {
+      std::lock_guard lock(park_mu);
+      if (stop || drain) {
+        // Drain or stop: idle connections are closed at once (requests in flight finish).
+        for (auto& [fd, p] : parked) {
+          epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+          expired.push_back(std::move(p.conn));
+        }
+        parked.clear();
+        park_expiry.clear();
+      } else if (!park_expiry.empty()) {
+        timeout = static_cast<int>(
+            std::clamp<int64_t>(park_expiry.begin()->first - NowMillis(), 0, kPollerTickMs));
+      }
+    }
+    for (auto& c : expired) {
+      stats.idle_connections.fetch_sub(1, std::memory_order_relaxed);
+      CloseDetached(c);
+    }
+    expired.clear();
+    if (stop) {
+      return;
+    }
+    const int n = epoll_wait(epoll_fd, events, kMaxEvents, timeout);
+    if (n < 0 && errno != EINTR) {
+      Log().error("epoll_wait: {}", std::strerror(errno));
+      std::this_thread::sleep_for(std::chrono::milliseconds(kPollerTickMs));
+      continue;
+    }
+    const int64_t now = NowMillis();
+    {
+      std::lock_guard lock(park_mu);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd) {
+          uint64_t v = 0;
+          (void)!read(wake_fd, &v, sizeof(v));
+          continue;
+        }
+        auto it = parked.find(fd);
+        if (it == parked.end()) {
+          continue;
+        }
+        epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+        park_expiry.erase({it->second.deadline_ms, fd});
+        ready.push_back(std::move(it->second.conn));
+        parked.erase(it);
+      }
+      while (!park_expiry.empty() && park_expiry.begin()->first <= now) {
+        const int fd = park_expiry.begin()->second;
+        park_expiry.erase(park_expiry.begin());
+        auto it = parked.find(fd);
+        if (it != parked.end()) {
+          epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+          expired.push_back(std::move(it->second.conn));
+          parked.erase(it);
+        }
+      }
+    }
+    for (auto& c : expired) {
+      stats.idle_connections.fetch_sub(1, std::memory_order_relaxed);
+      Log().debug("peer {}: idle keep-alive connection closed after {} ms", c.peer,
+                  config.limits.idle_timeout.count());
+      CloseDetached(c);
+    }
+    expired.clear();
+    if (!ready.empty()) {
+      // Readable (a request, or the client's close): back to a worker. Already counted in
+      // max_connections, so queue_size (a limit on new connections) does not apply.
+      {
+        std::lock_guard lock(mu);
+        for (auto& c : ready) {
+          stats.idle_connections.fetch_sub(1, std::memory_order_relaxed);
+          EnqueueLocked(std::move(c));
+        }
+      }
+      for (size_t i = 0; i < ready.size(); ++i) {
+        cv.notify_one();
+      }
+      ready.clear();
+    }
+  }
 }
 
 bool Server::Impl::PopConnection(bool reject_mode, Connection* out,
                                  std::atomic<int64_t>* heartbeat) {
   std::unique_lock lock(mu);
   auto& q = reject_mode ? reject_queue : queue;
-  while (
-      !cv.wait_for(lock, std::chrono::seconds(1), [&] { return stopping.load() || !q.empty(); })) {
+  auto& wait_cv = reject_mode ? reject_cv : cv;
+  waiting_workers += reject_mode ? 0 : 1;
+  while (!wait_cv.wait_for(lock, std::chrono::seconds(1),
+                           [&] { return stopping.load() || !q.empty(); })) {
     heartbeat->store(NowMillis(), std::memory_order_relaxed);
   }
+  waiting_workers -= reject_mode ? 0 : 1;
   heartbeat->store(NowMillis(), std::memory_order_relaxed);
   if (q.empty()) {
     return false;
@@ -411,8 +690,27 @@ bool Server::Impl::PopConnection(bool reject_mode, Connection* out,
   q.pop_front();
   if (!reject_mode) {
     stats.queued_connections.fetch_sub(1, std::memory_order_relaxed);
+    if (q.empty() && !draining.load()) {
+      uint64_t v = 0;
+      (void)!read(reclaim_fd, &v, sizeof(v));  // no connection waits any more: end the signal
+    }
   }
   return true;
+}
+
+void Server::Impl::EnqueueLocked(Connection c) {
+  queue.push_back(std::move(c));
+  stats.queued_connections.fetch_add(1, std::memory_order_relaxed);
+  if (queue.size() > static_cast<size_t>(waiting_workers)) {
+    SignalReclaim();
+  }
+}
+
+void Server::Impl::SignalReclaim() const {
+  const uint64_t one = 1;
+  if (reclaim_fd >= 0) {
+    (void)!write(reclaim_fd, &one, sizeof(one));
+  }
 }
 
 void Server::Impl::WorkerLoop(bool reject_mode, int slot) {
@@ -430,9 +728,7 @@ void Server::Impl::WorkerLoop(bool reject_mode, int slot) {
   ctx->bind_flags = SO_REUSEADDR;
   Connection c;
   while (PopConnection(reject_mode, &c, w.heartbeat)) {
-    const int fd = c.fd;
-    w.Serve(std::move(c));
-    CloseConnection(Connection{fd, {}});
+    w.Serve(std::move(c));  // closed (and forgotten) or parked
   }
   ctx->user = nullptr;
   soap_free(ctx);
@@ -464,18 +760,19 @@ void Server::Impl::AcceptLoop() {
     stats.connections_accepted.fetch_add(1, std::memory_order_relaxed);
     Connection c{fd, PeerString(addr)};
     bool queued = false;
+    bool to_reject = false;
     {
       std::lock_guard lock(mu);
       const int active = stats.active_connections.load();
       if (active < limits.max_connections &&
           queue.size() < static_cast<size_t>(limits.queue_size)) {
-        queue.push_back(std::move(c));
-        stats.queued_connections.fetch_add(1, std::memory_order_relaxed);
+        EnqueueLocked(std::move(c));
         queued = true;
       } else if (reject_queue.size() < 16) {
         stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);
         reject_queue.push_back(std::move(c));
         queued = true;
+        to_reject = true;
       }
       if (queued) {
         open_fds.insert(fd);
@@ -483,7 +780,7 @@ void Server::Impl::AcceptLoop() {
       }
     }
     if (queued) {
-      cv.notify_all();
+      (to_reject ? reject_cv : cv).notify_one();
     } else {
       stats.connections_rejected.fetch_add(1, std::memory_order_relaxed);
       Log().warn("overload: closing connection from {} without an answer", PeerString(addr));
@@ -500,6 +797,15 @@ Server::~Server() {
   if (impl_->listen_fd >= 0) {
     close(impl_->listen_fd);
   }
+  if (impl_->epoll_fd >= 0) {
+    close(impl_->epoll_fd);
+  }
+  if (impl_->wake_fd >= 0) {
+    close(impl_->wake_fd);
+  }
+  if (impl_->reclaim_fd >= 0) {
+    close(impl_->reclaim_fd);
+  }
 }
 
 Status Server::CheckTls(const config::TlsServerConfig& tls) {
@@ -514,6 +820,18 @@ Status Server::Start() {
     return ctx.status();
   }
   impl_->ssl_ctx = std::move(*ctx);
+
+  impl_->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  impl_->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  impl_->reclaim_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.fd = impl_->wake_fd;
+  if (impl_->epoll_fd < 0 || impl_->wake_fd < 0 || impl_->reclaim_fd < 0 ||
+      epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &wake) != 0) {
+    return {ErrorCode::kGatewayInternal,
+            std::string("cannot set up the idle-connection poller: ") + std::strerror(errno)};
+  }
 
   const auto& listen = impl_->config.listen;
   addrinfo hints{};
@@ -554,26 +872,32 @@ uint16_t Server::bound_port() const { return impl_->port; }
 void Server::Run() {
   std::vector<std::thread> threads;
   const int workers = std::max(1, impl_->config.limits.workers);
-  threads.reserve(static_cast<size_t>(workers) + 1);
-  impl_->heartbeat_slots = workers + 1;
-  impl_->heartbeats = std::make_unique<std::atomic<int64_t>[]>(workers + 1);
-  for (int i = 0; i <= workers; ++i) {
+  threads.reserve(static_cast<size_t>(workers) + 2);
+  // Heartbeat slots: the workers, the reject worker, the poller.
+  impl_->heartbeat_slots = workers + 2;
+  impl_->heartbeats = std::make_unique<std::atomic<int64_t>[]>(workers + 2);
+  for (int i = 0; i < workers + 2; ++i) {
     impl_->heartbeats[i].store(NowMillis());
   }
   for (int i = 0; i < workers; ++i) {
     threads.emplace_back([this, i] { impl_->WorkerLoop(false, i); });
   }
   threads.emplace_back([this, workers] { impl_->WorkerLoop(true, workers); });
+  std::thread poller([this, workers] { impl_->PollerLoop(&impl_->heartbeats[workers + 1]); });
   impl_->AcceptLoop();
-  // Draining or stopping: no new connections; wake idle workers so they can exit once the
-  // queue is empty.
+  // Draining or stopping: no new connections. The poller closes the idle ones; wait for the
+  // workers to finish what they hold and what is queued.
+  std::vector<Connection> leftover;
   {
     std::lock_guard lock(impl_->mu);
-    for (const auto& c : impl_->reject_queue) {
-      close(c.fd);
-    }
+    leftover.assign(std::make_move_iterator(impl_->reject_queue.begin()),
+                    std::make_move_iterator(impl_->reject_queue.end()));
     impl_->reject_queue.clear();
   }
+  for (auto& c : leftover) {
+    impl_->CloseDetached(c);
+  }
+  impl_->Wake();
   while (!impl_->stopping.load()) {
     {
       std::lock_guard lock(impl_->mu);
@@ -585,15 +909,21 @@ void Server::Run() {
   }
   impl_->stopping = true;
   impl_->cv.notify_all();
+  impl_->reject_cv.notify_all();
+  impl_->Wake();
   for (auto& t : threads) {
     t.join();
   }
+  poller.join();  // it closed every parked connection on its way out
+  leftover.clear();
   {
     std::lock_guard lock(impl_->mu);
-    for (const auto& c : impl_->queue) {
-      close(c.fd);
-    }
+    leftover.assign(std::make_move_iterator(impl_->queue.begin()),
+                    std::make_move_iterator(impl_->queue.end()));
     impl_->queue.clear();
+  }
+  for (auto& c : leftover) {
+    impl_->CloseDetached(c);
   }
 }
 
@@ -623,6 +953,9 @@ bool Server::WorkersResponsive(std::chrono::milliseconds max_silence) const {
 void Server::BeginDrain() {
   impl_->draining = true;
   impl_->cv.notify_all();
+  impl_->reject_cv.notify_all();
+  impl_->Wake();           // the poller closes idle keep-alive connections at once
+  impl_->SignalReclaim();  // and lingering workers close theirs
 }
 
 void Server::Stop() {
@@ -635,6 +968,9 @@ void Server::Stop() {
     }
   }
   impl_->cv.notify_all();
+  impl_->reject_cv.notify_all();
+  impl_->Wake();
+  impl_->SignalReclaim();
 }
 
 const ServerStats& Server::stats() const { return impl_->stats; }

@@ -1,14 +1,18 @@
-// The gateway's own signing certificate and key.
+// The gateway's own signing certificate and key: RSA/EC keys through OpenSSL, GOST keys
+// (gost2015-512) from a PKCS#8 file or an NCA PKCS#12 container through pki/gost.h.
 
+#include <optional>
 #include <utility>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "shepgw/pki/gost.h"
 #include "shepgw/pki/trust.h"
 
 #include "pki/openssl_util.h"
+#include <sys/stat.h>
 
 namespace shepgw::pki {
 namespace {
@@ -18,6 +22,153 @@ namespace {
 int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return -1; }
 
 Status Error(std::string message) { return {ErrorCode::kGatewayInternal, std::move(message)}; }
+
+std::string Quoted(const std::string& key, const std::string& path) {
+  return key + " '" + path + "'";
+}
+
+// Key material read into a heap buffer is wiped as soon as it has been parsed.
+class SecretBytes {
+ public:
+  explicit SecretBytes(std::string bytes) : bytes_(std::move(bytes)) {}
+  ~SecretBytes() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
+  SecretBytes(const SecretBytes&) = delete;
+  SecretBytes& operator=(const SecretBytes&) = delete;
+  std::string& get() { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+// What an OpenSSL-readable PEM private key is, for "needs X, but the file is Y" messages;
+// nullopt when OpenSSL cannot read it.
+std::optional<std::string> OpenSslKeyKind(std::string& pem) {
+  internal::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  EVP_PKEY* key =
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr) : nullptr;
+  internal::DrainOpenSslErrors();
+  if (key == nullptr) {
+    return std::nullopt;
+  }
+  const int type = EVP_PKEY_get_base_id(key);
+  EVP_PKEY_free(key);
+  return type == EVP_PKEY_RSA ? "an RSA" : type == EVP_PKEY_EC ? "an EC" : "an unsupported";
+}
+
+// The password of a PKCS#12 container, from a file only the gateway may read (one trailing
+// newline, as `echo` writes it, is not part of it).
+Result<std::string> ReadPasswordFile(const std::string& path) {
+  const std::string where = Quoted("gateway_key.password_file", path) + ": ";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Error(where + "cannot open: " + std::system_category().message(errno));
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error(where + "mode " + mode +
+                 " lets other users read the password; make it 0600 (or 0400), owned by the "
+                 "gateway's user");
+  }
+  Result<std::string> bytes = internal::ReadFileBytes(path);
+  if (!bytes.ok()) {
+    return Error(where + bytes.status().message());
+  }
+  std::string password = std::move(bytes.value());
+  if (!password.empty() && password.back() == '\n') {
+    password.pop_back();
+    if (!password.empty() && password.back() == '\r') {
+      password.pop_back();
+    }
+  }
+  return password;
+}
+
+Result<std::shared_ptr<const GatewayKey>> LoadGostGatewayKey(
+    const config::GatewayKeyConfig& config) {
+  auto out = std::make_shared<GatewayKey>();
+  out->algorithm = config.algorithm;
+  std::optional<gost::PrivateKey> key;
+  std::optional<std::string> container_cert;
+  std::string key_where;  // "gateway_key.key '…'" or "gateway_key.pkcs12 '…'"
+  if (!config.pkcs12_file.empty()) {
+    key_where = Quoted("gateway_key.pkcs12", config.pkcs12_file);
+    Result<std::string> password = ReadPasswordFile(config.password_file);
+    if (!password.ok()) {
+      return password.status();
+    }
+    SecretBytes secret(std::move(password.value()));
+    Result<std::string> der = internal::ReadFileBytes(config.pkcs12_file);
+    if (!der.ok()) {
+      return Error(key_where + ": " + der.status().message());
+    }
+    SecretBytes container(std::move(der.value()));
+    Result<gost::Pkcs12Contents> contents = gost::LoadPkcs12(container.get(), secret.get());
+    if (!contents.ok()) {
+      // The messages name the cause (wrong password, no key bag…), never key material.
+      return Error(key_where + ": " + contents.status().message());
+    }
+    key.emplace(std::move(contents->key));
+    container_cert = std::move(contents->certificate_der);
+  } else {
+    key_where = Quoted("gateway_key.key", config.key_file);
+    Result<std::string> bytes = internal::ReadFileBytes(config.key_file);
+    if (!bytes.ok()) {
+      return Error(key_where + ": " + bytes.status().message());
+    }
+    SecretBytes pem(std::move(bytes.value()));
+    Result<gost::PrivateKey> parsed = gost::PrivateKey::FromPkcs8Pem(pem.get());
+    if (!parsed.ok()) {
+      if (std::optional<std::string> kind = OpenSslKeyKind(pem.get())) {
+        return Error("gateway_key.algorithm: '" + config.algorithm +
+                     "' needs a GOST 34.10-2015-512 key, but " + key_where + " is " + *kind +
+                     " key");
+      }
+      return Error(key_where + ": " + parsed.status().message());
+    }
+    key.emplace(std::move(parsed.value()));
+  }
+  if (key->algorithm() != gost::Algorithm::kGost2015_512) {
+    return Error("gateway_key.algorithm: '" + config.algorithm +
+                 "' needs a GOST 34.10-2015-512 key, but " + key_where + " holds a " +
+                 std::string(gost::Describe(key->algorithm()).name) + " key");
+  }
+
+  // The certificate: the configured one (which must match), else the container's.
+  std::string cert_where;
+  if (!config.cert_file.empty()) {
+    cert_where = Quoted("gateway_key.cert", config.cert_file);
+    auto certs = LoadPemCertificates(config.cert_file);
+    if (!certs.ok()) {
+      return Error("gateway_key.cert " + certs.status().message());
+    }
+    out->cert = std::move(certs.value().front());  // the leaf; a chain after it is ignored
+  } else if (container_cert.has_value()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(container_cert->data());
+    out->cert.reset(d2i_X509(nullptr, &p, static_cast<long>(container_cert->size())));  // NOLINT
+    internal::DrainOpenSslErrors();
+    if (!out->cert) {
+      return Error(key_where + ": its certificate cannot be parsed");
+    }
+    cert_where = "its own certificate";
+  } else {
+    return Error(key_where + ": holds no certificate for its key; name it in gateway_key.cert");
+  }
+  unsigned char* der = nullptr;
+  const int der_len = i2d_X509(out->cert.get(), &der);
+  std::string cert_der(reinterpret_cast<const char*>(der),
+                       static_cast<size_t>(std::max(0, der_len)));
+  OPENSSL_free(der);
+  Result<gost::PublicKey> cert_key = gost::CertificatePublicKey(cert_der);
+  internal::DrainOpenSslErrors();
+  if (!cert_key.ok() || cert_key->algorithm() != key->algorithm() ||
+      cert_key->xy_le() != key->public_key().xy_le()) {
+    return Error(key_where + ": does not match the certificate in " + cert_where +
+                 (cert_key.ok() ? "" : " (" + cert_key.status().message() + ")"));
+  }
+  out->gost_key = std::make_shared<const gost::PrivateKey>(std::move(*key));
+  return std::shared_ptr<const GatewayKey>(std::move(out));
+}
 
 }  // namespace
 
@@ -30,9 +181,16 @@ Result<std::shared_ptr<const GatewayKey>> LoadGatewayKey(const config::GatewayKe
   } else if (config.algorithm == "ecdsa-sha256") {
     wanted_type = EVP_PKEY_EC;
     wanted_name = "an EC";
+  } else if (config.algorithm == "gost2015-512") {
+    return LoadGostGatewayKey(config);
   } else {
     return Error("gateway_key.algorithm: unsupported '" + config.algorithm +
-                 "' (rsa-sha256 or ecdsa-sha256)");
+                 "' (rsa-sha256, ecdsa-sha256 or gost2015-512)");
+  }
+  if (!config.pkcs12_file.empty()) {
+    return Error(
+        "gateway_key.pkcs12: NCA PKCS#12 containers are supported with algorithm "
+        "gost2015-512 only");
   }
 
   auto certs = LoadPemCertificates(config.cert_file);
@@ -48,17 +206,25 @@ Result<std::shared_ptr<const GatewayKey>> LoadGatewayKey(const config::GatewayKe
   if (!bytes.ok()) {
     return Error(key_where + bytes.status().message());
   }
+  // The key material must not linger in a heap buffer longer than needed.
+  SecretBytes pem(std::move(bytes.value()));
   internal::DrainOpenSslErrors();
   {
-    internal::BioPtr bio(BIO_new_mem_buf(bytes->data(), static_cast<int>(bytes->size())));
+    internal::BioPtr bio(BIO_new_mem_buf(pem.get().data(), static_cast<int>(pem.get().size())));
     if (bio) {
       key->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
     }
   }
-  // The key material must not linger in a heap buffer longer than needed.
-  OPENSSL_cleanse(bytes->data(), bytes->size());
   if (!key->key) {
     internal::DrainOpenSslErrors();  // may quote parts of the file: never shown
+    // A GOST key (OpenSSL cannot read the Kazakh OIDs) is named as such.
+    Result<gost::PrivateKey> gost_key = gost::PrivateKey::FromPkcs8Pem(pem.get());
+    if (gost_key.ok()) {
+      return Error("gateway_key.algorithm: '" + config.algorithm + "' needs " +
+                   std::string(wanted_name) + " key, but gateway_key.key '" + config.key_file +
+                   "' is a GOST (" + std::string(gost::Describe(gost_key->algorithm()).name) +
+                   ") key");
+    }
     return Error(key_where + "not an unencrypted PEM private key");
   }
   if (X509_check_private_key(key->cert.get(), key->key.get()) != 1) {

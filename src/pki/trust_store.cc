@@ -6,6 +6,11 @@
 // gateway must say *which* issuer's CRL is missing or stale. OpenSSL builds and verifies the
 // chain (signatures, validity, basic constraints, strict X.509 checks); this file then looks
 // every certificate of that chain up in the CRL of its issuer.
+//
+// NCA GOST certificates (Kazakh signature OIDs) are parsed by OpenSSL but cannot be verified by
+// it, so their chains are built here (BuildGostChain): issuer by name and key id among the
+// configured CAs, signature with pki/gost.h, CA flags, validity; the same tail (key usage,
+// revocation, cache) then applies to both kinds of chain.
 
 #include <algorithm>
 #include <condition_variable>
@@ -22,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "shepgw/common/logging.h"
+#include "shepgw/pki/gost.h"
 #include "shepgw/pki/trust.h"
 
 #include "pki/openssl_util.h"
@@ -44,8 +50,72 @@ constexpr TimePoint kForever = TimePoint::max();
 // Bounded so a flood of distinct (e.g. self-made) certificates cannot grow memory; far above
 // the number of certificates real participants use.
 constexpr size_t kCacheCapacity = 10'000;
+// The longest GOST chain built (leaf, intermediates, anchor); NCA's are three long.
+constexpr size_t kMaxGostChain = 8;
 
 Status Error(ErrorCode code, std::string message) { return {code, std::move(message)}; }
+
+// A configured anchor or intermediate. A CA with a GOST key carries it, parsed once at load:
+// GOST chains and CRLs are verified with it (OpenSSL cannot decode the Kazakh key OIDs).
+struct CaEntry {
+  X509* cert = nullptr;  // owned by TrustStoreImpl::owned_
+  bool anchor = false;
+  std::optional<gost::PublicKey> gost_key;
+};
+
+// The DER encoding (OpenSSL re-emits the signed parts byte for byte from its parse cache).
+std::string CertificateDer(X509* cert) {
+  unsigned char* der = nullptr;
+  const int len = i2d_X509(cert, &der);
+  std::string out =
+      len > 0 ? std::string(reinterpret_cast<const char*>(der), static_cast<size_t>(len)) : "";
+  OPENSSL_free(der);
+  return out;
+}
+std::string CrlDer(X509_CRL* crl) {
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_CRL(crl, &der);
+  std::string out =
+      len > 0 ? std::string(reinterpret_cast<const char*>(der), static_cast<size_t>(len)) : "";
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string DottedOid(const ASN1_OBJECT* obj) {
+  char buf[128];
+  const int n = OBJ_obj2txt(buf, sizeof(buf), obj, 1);
+  return n > 0 && static_cast<size_t>(n) < sizeof(buf) ? std::string(buf, static_cast<size_t>(n))
+                                                       : "";
+}
+
+// Is the certificate signed with a GOST algorithm (Kazakh OIDs)? OpenSSL has no NID for them,
+// so RSA/EC certificates are answered without any string work. `unsupported` is set for the
+// recognised but unimplemented GOST 2015-256 signature.
+bool IsGostSigned(X509* cert, bool* unsupported) {
+  *unsupported = false;
+  if (X509_get_signature_nid(cert) != NID_undef) {
+    return false;
+  }
+  const X509_ALGOR* alg = nullptr;
+  X509_get0_signature(nullptr, &alg, cert);
+  const ASN1_OBJECT* obj = nullptr;
+  X509_ALGOR_get0(&obj, nullptr, nullptr, alg);
+  Result<gost::Algorithm> a = gost::AlgorithmFromSignatureOid(DottedOid(obj));
+  if (a.ok()) {
+    return true;
+  }
+  *unsupported = a.status().code() == ErrorCode::kWssAlgorithmUnsupported;
+  return *unsupported;
+}
+
+struct ChainViewFree {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
+};
+
+bool ValidAt(X509* cert, TimePoint now) {
+  return now >= ToTimePoint(X509_get0_notBefore(cert)) &&
+         now <= ToTimePoint(X509_get0_notAfter(cert));
+}
 
 // A CRL as loaded from one configured file, with the CA certificate whose key verified it.
 struct LoadedCrl {
@@ -67,7 +137,7 @@ struct CrlSet {
 // Reads a CRL file (PEM, else DER) and verifies its signature with the CA certificate that
 // issued it. Errors carry no key/path (the caller adds them).
 Result<std::shared_ptr<const LoadedCrl>> LoadCrl(const std::string& path,
-                                                 const std::vector<X509*>& cas) {
+                                                 const std::vector<CaEntry>& cas) {
   Result<std::string> bytes = internal::ReadFileBytes(path);
   if (!bytes.ok()) {
     return bytes.status();
@@ -96,14 +166,24 @@ Result<std::shared_ptr<const LoadedCrl>> LoadCrl(const std::string& path,
   const X509_NAME* issuer_name = X509_CRL_get_issuer(crl.get());
   X509* issuer = nullptr;
   bool name_matched = false;
-  for (X509* ca : cas) {
-    if (X509_NAME_cmp(issuer_name, X509_get_subject_name(ca)) != 0) {
+  std::string der;  // of a GOST CRL, made once on first need
+  for (const CaEntry& ca : cas) {
+    if (X509_NAME_cmp(issuer_name, X509_get_subject_name(ca.cert)) != 0) {
       continue;
     }
     name_matched = true;
     // A CA may have been re-keyed under the same name: the key that verifies wins.
-    if (X509_CRL_verify(crl.get(), X509_get0_pubkey(ca)) == 1) {
-      issuer = ca;
+    bool verified = false;
+    if (ca.gost_key.has_value()) {
+      if (der.empty()) {
+        der = CrlDer(crl.get());
+      }
+      verified = gost::VerifyCrlSignature(der, *ca.gost_key).ok();
+    } else {
+      verified = X509_CRL_verify(crl.get(), X509_get0_pubkey(ca.cert)) == 1;
+    }
+    if (verified) {
+      issuer = ca.cert;
       break;
     }
   }
@@ -350,6 +430,18 @@ class TrustStoreImpl final : public TrustStore {
                                                         "': " + NameForMessage(cert.get()) +
                                                         " is not a CA certificate");
         }
+        CaEntry entry{cert.get(), anchors, std::nullopt};
+        // A GOST CA's key is parsed now, once: a malformed one is a configuration error, not
+        // an "untrusted" verdict for every signer below it. RSA/EC keys are OpenSSL's.
+        Result<gost::PublicKey> gost_key = gost::CertificatePublicKey(CertificateDer(cert.get()));
+        if (gost_key.ok()) {
+          entry.gost_key = std::move(gost_key.value());
+        } else if (gost_key.status().code() != ErrorCode::kWssAlgorithmNotAllowed) {
+          DrainOpenSslErrors();
+          return Error(ErrorCode::kGatewayInternal,
+                       where + "'" + files[i] + "': " + NameForMessage(cert.get()) +
+                           ": unusable GOST public key: " + gost_key.status().message());
+        }
         const bool added = anchors
                                ? X509_STORE_add_cert(store_.get(), cert.get()) == 1
                                : sk_X509_push(untrusted_.get(), UpRef(cert.get()).release()) > 0;
@@ -357,7 +449,7 @@ class TrustStoreImpl final : public TrustStore {
           return Error(ErrorCode::kGatewayInternal,
                        where + "'" + files[i] + "': " + DrainOpenSslErrors());
         }
-        cas_.push_back(cert.get());
+        cas_.push_back(std::move(entry));
         owned_.push_back(std::move(cert));
       }
     }
@@ -371,6 +463,10 @@ class TrustStoreImpl final : public TrustStore {
   }
 
   Verdict Compute(X509* cert, const CrlSet& crls, TimePoint now) const {
+    bool gost_unsupported = false;
+    if (IsGostSigned(cert, &gost_unsupported)) {
+      return ComputeGost(cert, crls, now, gost_unsupported);
+    }
     Verdict v;
     X509StoreCtxPtr ctx(X509_STORE_CTX_new());
     if (!ctx || X509_STORE_CTX_init(ctx.get(), store_.get(), cert, untrusted_.get()) != 1) {
@@ -393,7 +489,198 @@ class TrustStoreImpl final : public TrustStore {
       DrainOpenSslErrors();
       return v;
     }
-    STACK_OF(X509)* chain = X509_STORE_CTX_get0_chain(ctx.get());
+    FinishVerdict(cert, X509_STORE_CTX_get0_chain(ctx.get()), crls, now, who, v);
+    DrainOpenSslErrors();
+    return v;
+  }
+
+  // A GOST-signed certificate: the chain is built and verified here (see the file comment),
+  // with the same codes and messages as OpenSSL's path.
+  Verdict ComputeGost(X509* cert, const CrlSet& crls, TimePoint now, bool unsupported) const {
+    Verdict v;
+    const std::string who = NameForMessage(cert);
+    if (unsupported) {
+      v.status = Error(ErrorCode::kPkiCertificateUntrusted,
+                       "certificate " + who +
+                           " is not trusted: its signature algorithm (GOST 34.10-2015-256) is "
+                           "not supported");
+      v.cacheable = true;
+      return v;
+    }
+    // Non-owning: the leaf is the caller's, the CAs are owned_.
+    std::unique_ptr<STACK_OF(X509), ChainViewFree> chain(sk_X509_new_null());
+    if (!chain) {
+      v.status = Error(ErrorCode::kGatewayInternal, "out of memory");
+      return v;
+    }
+    if (Status s = BuildGostChain(cert, now, who, chain.get()); !s.ok()) {
+      v.status = std::move(s);
+      v.cacheable = true;  // names, keys and CA flags change only with the trust material
+      DrainOpenSslErrors();
+      return v;
+    }
+    // Validity, top-down as OpenSSL checks it, so an expired CA is named before its subjects.
+    for (int i = sk_X509_num(chain.get()) - 1; i >= 0; --i) {
+      X509* c = sk_X509_value(chain.get(), i);
+      const std::string subject =
+          i == 0 ? "certificate " + who
+                 : "CA certificate " + NameForMessage(c) + " in the chain of " + who;
+      const TimePoint not_before = ToTimePoint(X509_get0_notBefore(c));
+      const TimePoint not_after = ToTimePoint(X509_get0_notAfter(c));
+      if (now < not_before) {
+        v.status = Error(ErrorCode::kPkiCertificateNotYetValid,
+                         subject + " is not valid before " + FormatXsdDateTime(not_before));
+        return v;  // not cacheable: time alone changes it
+      }
+      if (now > not_after) {
+        v.status = Error(ErrorCode::kPkiCertificateExpired,
+                         subject + " expired at " + FormatXsdDateTime(not_after));
+        return v;
+      }
+    }
+    FinishVerdict(cert, chain.get(), crls, now, who, v);
+    DrainOpenSslErrors();
+    return v;
+  }
+
+  // "certificate 'leaf'" or "CA certificate 'ca' in the chain of 'leaf'" (as ChainError says).
+  static std::string ChainMember(X509* c, X509* leaf, const std::string& who) {
+    return c == leaf ? "certificate " + who
+                     : "CA certificate " + NameForMessage(c) + " in the chain of " + who;
+  }
+
+  // Builds leaf → … → anchor into `chain` (non-owning entries) from the configured CAs: the
+  // issuer of each certificate is a configured CA whose subject is its issuer name, whose
+  // subjectKeyIdentifier is its authorityKeyIdentifier (when both exist), whose GOST key
+  // verifies its signature, and which may issue certificates. Errors: kPkiCertificateUntrusted.
+  Status BuildGostChain(X509* leaf, TimePoint now, const std::string& who,
+                        STACK_OF(X509) * chain) const {
+    X509* cur = leaf;
+    for (;;) {
+      sk_X509_push(chain, cur);
+      const uint32_t flags = X509_get_extension_flags(cur);
+      if ((flags & EXFLAG_INVALID) != 0) {
+        return Error(ErrorCode::kPkiCertificateUntrusted,
+                     ChainMember(cur, leaf, who) +
+                         " is not trusted: invalid or inconsistent certificate extensions");
+      }
+      if ((flags & EXFLAG_CRITICAL) != 0) {
+        return Error(ErrorCode::kPkiCertificateUntrusted,
+                     ChainMember(cur, leaf, who) + " is not trusted: unhandled critical extension");
+      }
+      if (IsAnchor(cur)) {
+        return Status::Ok();
+      }
+      if (static_cast<size_t>(sk_X509_num(chain)) >= kMaxGostChain) {
+        return Error(ErrorCode::kPkiCertificateUntrusted,
+                     "certificate " + who + " is not trusted: no trust anchor within " +
+                         std::to_string(kMaxGostChain) + " certificates");
+      }
+      std::string reason;
+      const CaEntry* issuer = FindGostIssuer(cur, now, &reason);
+      if (issuer == nullptr) {
+        return Error(ErrorCode::kPkiCertificateUntrusted,
+                     ChainMember(cur, leaf, who) + " is not trusted: " + reason);
+      }
+      X509* ca = issuer->cert;
+      const std::string ca_text =
+          "CA certificate " + NameForMessage(ca) + " in the chain of " + who + " is not trusted: ";
+      const uint32_t ca_flags = X509_get_extension_flags(ca);
+      if ((ca_flags & EXFLAG_BCONS) == 0 || (ca_flags & EXFLAG_CA) == 0) {
+        return Error(ErrorCode::kPkiCertificateUntrusted,
+                     ca_text + "it is not a CA (no basicConstraints CA:TRUE)");
+      }
+      if ((ca_flags & EXFLAG_KUSAGE) != 0 && (X509_get_key_usage(ca) & KU_KEY_CERT_SIGN) == 0) {
+        return Error(ErrorCode::kPkiCertificateUntrusted,
+                     ca_text + "its keyUsage does not allow keyCertSign");
+      }
+      // pathLenConstraint counts the intermediates below the CA (the leaf is not one).
+      const long path_len = X509_get_pathlen(ca);  // NOLINT(google-runtime-int): OpenSSL's type
+      if (path_len >= 0 && sk_X509_num(chain) - 1 > path_len) {
+        return Error(ErrorCode::kPkiCertificateUntrusted,
+                     ca_text + "path length constraint exceeded");
+      }
+      for (int i = 0; i < sk_X509_num(chain); ++i) {
+        if (sk_X509_value(chain, i) == ca) {  // a self-signed CA that is not an anchor
+          return Error(ErrorCode::kPkiCertificateUntrusted,
+                       ca_text + "the chain ends at a CA that is not a trust anchor");
+        }
+      }
+      cur = ca;
+    }
+  }
+
+  bool IsAnchor(X509* cert) const {
+    for (const CaEntry& ca : cas_) {
+      if (ca.anchor && X509_cmp(ca.cert, cert) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The configured CA that issued `cert` (nullptr with `reason` set when none). A CA re-keyed
+  // under the same name is told apart by its key: the key that verifies wins; among several
+  // that verify (a renewed CA certificate of the same key), one valid at `now`.
+  const CaEntry* FindGostIssuer(X509* cert, TimePoint now, std::string* reason) const {
+    const X509_NAME* issuer_name = X509_get_issuer_name(cert);
+    const ASN1_OCTET_STRING* akid = X509_get0_authority_key_id(cert);
+    std::string der;
+    bool named = false;
+    bool gost_named = false;
+    bool key_id_matched = false;
+    const CaEntry* found = nullptr;
+    for (const CaEntry& ca : cas_) {
+      if (X509_NAME_cmp(issuer_name, X509_get_subject_name(ca.cert)) != 0) {
+        continue;
+      }
+      named = true;
+      if (!ca.gost_key.has_value()) {
+        continue;
+      }
+      gost_named = true;
+      const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(ca.cert);
+      if (akid != nullptr && skid != nullptr && ASN1_OCTET_STRING_cmp(akid, skid) != 0) {
+        continue;
+      }
+      key_id_matched = true;
+      if (der.empty()) {
+        der = CertificateDer(cert);
+      }
+      if (!gost::VerifyCertificateSignature(der, *ca.gost_key).ok()) {
+        continue;
+      }
+      if (found == nullptr || ValidAt(ca.cert, now)) {
+        found = &ca;
+      }
+      if (ValidAt(ca.cert, now)) {
+        break;
+      }
+    }
+    if (found != nullptr) {
+      return found;
+    }
+    const std::string issuer_text = "'" + NameToString(issuer_name) + "'";
+    if (!named) {
+      *reason = "unable to get local issuer certificate (no configured CA is " + issuer_text + ")";
+    } else if (!gost_named) {
+      *reason = "its GOST signature cannot be checked: the configured CA " + issuer_text +
+                " has no GOST key (a chain does not mix algorithms)";
+    } else if (!key_id_matched) {
+      *reason = "no configured CA " + issuer_text +
+                " has the subjectKeyIdentifier its authorityKeyIdentifier names";
+    } else {
+      *reason =
+          "certificate signature failure (it does not verify with the key of the "
+          "configured CA " +
+          issuer_text + ")";
+    }
+    return nullptr;
+  }
+
+  // The common tail of both paths: the verdict's time window, key usage, revocation.
+  void FinishVerdict(X509* cert, STACK_OF(X509) * chain, const CrlSet& crls, TimePoint now,
+                     const std::string& who, Verdict& v) const {
     const int depth = sk_X509_num(chain);
     v.valid_from = TimePoint::min();
     for (int i = 0; i < depth; ++i) {
@@ -410,7 +697,7 @@ class TrustStoreImpl final : public TrustStore {
       v.cacheable = true;
       v.valid_from = TimePoint::min();
       v.valid_until = kForever;
-      return v;
+      return;
     }
     if ((X509_get_key_usage(cert) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
       v.status =
@@ -420,7 +707,7 @@ class TrustStoreImpl final : public TrustStore {
       v.cacheable = true;
       v.valid_from = TimePoint::min();
       v.valid_until = kForever;
-      return v;
+      return;
     }
 
     if (config_.check_revocation) {
@@ -428,8 +715,6 @@ class TrustStoreImpl final : public TrustStore {
     } else {
       v.cacheable = true;
     }
-    DrainOpenSslErrors();
-    return v;
   }
 
   static Status ChainError(X509_STORE_CTX* ctx, X509* leaf, const std::string& who) {
@@ -536,7 +821,7 @@ class TrustStoreImpl final : public TrustStore {
   X509StorePtr store_;          // the anchors; read-only after Init
   X509StackPtr untrusted_;      // the intermediates; read-only after Init
   std::vector<X509Ptr> owned_;  // every anchor and intermediate
-  std::vector<X509*> cas_;      // the same, for CRL issuer lookup
+  std::vector<CaEntry> cas_;    // the same (anchors first), for GOST chains and CRL issuers
 
   mutable std::mutex crls_mutex_;
   std::shared_ptr<const CrlSet> crls_;

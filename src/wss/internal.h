@@ -18,6 +18,7 @@
 #include <xmlsec/xmldsig.h>
 
 #include "shepgw/common/status.h"
+#include "shepgw/pki/gost.h"
 #include "shepgw/pki/trust.h"
 
 namespace shepgw::wss::internal {
@@ -142,6 +143,18 @@ struct DigestAlgorithm {
   bool weak;
   std::unique_ptr<Hash> (*new_hash)();  // null when the primitive cannot be set up
   const char* openssl_name;             // for OpenSSL signature primitives; null otherwise
+  // Only with a SignatureMethod whose own digest this is (the GOST digests: a Streebog or
+  // 34.11-94 DigestMethod under an RSA signature is no profile anyone uses).
+  bool bound_to_signature;
+};
+
+// The signer's public key as the primitives see it: the certificate (RSA/ECDSA keys through
+// OpenSSL) and, for an NCA GOST certificate, its GOST key (OpenSSL cannot parse the Kazakh key
+// OIDs, so X509_get0_pubkey is null for those; pki::gost decodes it from the DER once, beside
+// the decoded certificate in the verifier's cache).
+struct SignerKey {
+  X509* cert = nullptr;
+  const pki::gost::PublicKey* gost = nullptr;  // null: not a GOST certificate
 };
 
 struct SignatureAlgorithm {
@@ -150,18 +163,24 @@ struct SignatureAlgorithm {
   bool weak;
   // Hashes the canonical SignedInfo; the Signer also uses it for the Body's Reference.
   const DigestAlgorithm* digest;
-  // Does the certificate's public key belong to this algorithm?
-  bool (*key_fits)(X509* cert);
+  // The Reference's DigestMethod must be `digest` too (GOST: the pair is one algorithm).
+  bool digest_bound;
+  // Does the signer's public key belong to this algorithm?
+  bool (*key_fits)(const SignerKey& key);
   // SignatureValue (the XML-DSig byte form, before base64) over `digest` with the gateway key;
   // empty on failure.
   std::string (*sign)(const pki::GatewayKey& key, std::string_view digest);
-  // Does `value` (XML-DSig byte form) sign `digest` with the certificate's key?
-  bool (*verify)(X509* cert, std::string_view digest, std::string_view value);
+  // Does `value` (XML-DSig byte form) sign `digest` with the signer's key? Ok, or
+  // kWssSignatureInvalid (does not verify) / kWssMalformedSecurity (a value of the wrong
+  // length for the algorithm, where the length is fixed).
+  Status (*verify)(const SignerKey& key, std::string_view digest, std::string_view value);
 };
+// "RSA", "EC", "GOST 34.10-2015-512", ... (messages: a key that does not fit a method).
+std::string KeyDescription(const SignerKey& key);
 
 // Known (implemented) algorithm for a URI, or null; *verdict says why not: kUnsupported for
-// recognised-but-not-implemented URIs (Kazakh GOST, the xmldsig-more#rsa-sha1/#sha1
-// spellings), kNotAllowed for anything else (HMAC, unknown).
+// recognised-but-not-implemented URIs (the 256-bit GOST 2015 pair, the xmldsig-more#rsa-sha1 /
+// #sha1 spellings), kNotAllowed for anything else (HMAC, unknown).
 const SignatureAlgorithm* FindSignatureAlgorithm(std::string_view uri, AlgorithmVerdict* verdict);
 const DigestAlgorithm* FindDigestAlgorithm(std::string_view uri, AlgorithmVerdict* verdict);
 const SignatureAlgorithm* SignatureAlgorithmByName(std::string_view name);  // null if unknown

@@ -143,15 +143,17 @@ Signer::Signer(std::shared_ptr<const pki::GatewayKey> key) : key_(std::move(key)
 
 Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope,
                             const VerifiedSignature* verified) const {
-  if (key_ == nullptr || key_->cert == nullptr || key_->key == nullptr || cert_b64_.empty()) {
+  if (key_ == nullptr || key_->cert == nullptr ||
+      (key_->key == nullptr && key_->gost_key == nullptr) || cert_b64_.empty()) {
     return Internal("no gateway key");
   }
   xmlDoc* doc = envelope.doc();
   xmlNode* env = envelope.envelope();
   xmlNode* body = envelope.body();
   const SignatureAlgorithm* algorithm = SignatureAlgorithmByName(key_->algorithm);
-  if (algorithm == nullptr) {
-    return Internal("gateway key algorithm \"" + ForMessage(key_->algorithm) + "\" is unknown");
+  if (algorithm == nullptr || algorithm->sign == nullptr) {
+    return Internal("gateway key algorithm \"" + ForMessage(key_->algorithm) +
+                    "\" is unknown or verify-only");
   }
 
   // 1. The Header: created as the Envelope's first child when absent.

@@ -218,6 +218,18 @@ Status CheckAlgorithms(const VerifyPolicy& policy, const SignatureParts& parts,
     return {ErrorCode::kWssAlgorithmNotAllowed,
             "DigestMethod " + ForMessage(parts.digest_method) + " is not allowed"};
   }
+  // GOST: the SignatureMethod and DigestMethod are one pair (2015-512 with Streebog-512, 2004
+  // with 34.11-94); mixing them with each other or with the SHA family is no profile NCA
+  // signers produce, and would let a weaker digest stand behind a GOST signature.
+  if (((*signature)->digest_bound || (*digest)->bound_to_signature) &&
+      (*signature)->digest != *digest) {
+    return {ErrorCode::kWssAlgorithmNotAllowed,
+            "DigestMethod " + std::string((*digest)->name) +
+                " cannot be used with SignatureMethod " + std::string((*signature)->name) +
+                ((*signature)->digest_bound
+                     ? " (it requires DigestMethod " + std::string((*signature)->digest->uri) + ")"
+                     : " (a GOST digest goes only with its GOST signature)")};
+  }
   // SHA-1 digests only where SHA-1 signatures were explicitly allowed.
   if ((*digest)->weak && std::find(allowed.begin(), allowed.end(), "rsa-sha1") == allowed.end()) {
     return {ErrorCode::kWssAlgorithmNotAllowed,
@@ -236,14 +248,36 @@ Status CheckAlgorithms(const VerifyPolicy& policy, const SignatureParts& parts,
 struct DecodedCertificate {
   pki::X509Ptr cert;
   pki::CertificateFacts facts;  // printing names and hashing costs too: done once
+  // An NCA GOST certificate's public key (OpenSSL cannot decode it: X509_get0_pubkey is null
+  // for the Kazakh key OIDs); decoded once, like the certificate.
+  std::optional<pki::gost::PublicKey> gost_key;
+  SignerKey key() const { return {cert.get(), gost_key ? &*gost_key : nullptr}; }
 };
+
+// The GOST key of a certificate, when it has one. A certificate with a GOST key OID whose key
+// does not decode (off the curve, parameters not of its OID...) is refused here: it could
+// verify nothing, and pki.key_invalid says why. Any other key (RSA, EC) is nullopt.
+Status DecodeGostKey(std::string_view der, DecodedCertificate* decoded) {
+  Result<pki::gost::PublicKey> key = pki::gost::CertificatePublicKey(der);
+  if (key.ok()) {
+    decoded->gost_key = std::move(*key);
+    return Status::Ok();
+  }
+  if (key.status().code() == ErrorCode::kPkiKeyInvalid) {
+    return {ErrorCode::kPkiKeyInvalid, "the signer certificate (" + decoded->facts.subject +
+                                           ", serial " + decoded->facts.serial +
+                                           "): " + key.status().message()};
+  }
+  return Status::Ok();  // not a GOST key (or an unsupported GOST one: no row will fit it)
+}
 using DecodedPtr = std::shared_ptr<const DecodedCertificate>;
 
-enum class DecodeError { kNone, kBase64, kDer };
+enum class DecodeError { kNone, kBase64, kDer, kKey };
 
 class CertificateCache {
  public:
-  DecodedPtr Get(std::string_view base64, DecodeError* error) {
+  // *key_error: why a GOST certificate's key is unusable (error kKey).
+  DecodedPtr Get(std::string_view base64, DecodeError* error, Status* key_error) {
     *error = DecodeError::kNone;
     {
       std::shared_lock lock(mutex_);
@@ -267,6 +301,11 @@ class CertificateCache {
     auto decoded = std::make_shared<DecodedCertificate>();
     decoded->facts = DescribeCert(cert.get());
     decoded->cert = std::move(cert);
+    if (Status st = DecodeGostKey(*der, decoded.get()); !st.ok()) {
+      *error = DecodeError::kKey;
+      *key_error = std::move(st);
+      return nullptr;
+    }
     std::unique_lock lock(mutex_);
     if (by_text_.size() >= kMaxEntries) {
       by_text_.clear();
@@ -302,7 +341,11 @@ Result<DecodedPtr> DecodeCertificate(const xmlNode* holder, std::string_view wha
     text = joined;
   }
   DecodeError error = DecodeError::kNone;
-  DecodedPtr decoded = Certificates().Get(text, &error);
+  Status key_error;
+  DecodedPtr decoded = Certificates().Get(text, &error, &key_error);
+  if (error == DecodeError::kKey) {
+    return key_error;
+  }
   if (error == DecodeError::kBase64) {
     return Malformed(std::string(what) + " is not base64 of at most " +
                      std::to_string(kMaxCertificateBytes) + " bytes");
@@ -388,6 +431,18 @@ Result<DecodedPtr> FromX509Data(const xmlNode* x509_data,
     return Status(ErrorCode::kGatewayInternal, "X509_up_ref failed");
   }
   decoded->facts = DescribeCert(found);
+  // The participant store holds X509s; the GOST key comes from the DER (not cached: the
+  // IssuerSerial style is ShEP's own, rare on the inbound side).
+  unsigned char* der = nullptr;
+  const int der_len = i2d_X509(found, &der);
+  if (der_len <= 0) {
+    return Status(ErrorCode::kGatewayInternal, "i2d_X509 failed");
+  }
+  const std::string der_bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(der_len));
+  OPENSSL_free(der);
+  if (Status key = DecodeGostKey(der_bytes, decoded.get()); !key.ok()) {
+    return key;
+  }
   return DecodedPtr(std::move(decoded));
 }
 
@@ -474,8 +529,8 @@ Result<DecodedPtr> ResolveSigner(const xmlNode* key_info, const xmlNode* securit
 // c14n can run here at all: there is no transform machinery to restrict.
 
 // The verdict on a Signature whose shape, algorithms, Reference target and key we checked.
-Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& parts, X509* cert,
-                           const SignatureAlgorithm& signature_algorithm,
+Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& parts,
+                           const SignerKey& key, const SignatureAlgorithm& signature_algorithm,
                            const DigestAlgorithm& digest_algorithm, Digest* body_digest) {
   // 1. The Reference: digest of the canonical Body against DigestValue.
   const std::optional<std::string> expected =
@@ -519,11 +574,7 @@ Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& par
   if (!hash->Final(&signed_info_digest)) {
     return {ErrorCode::kGatewayInternal, "cannot finish the SignedInfo digest"};
   }
-  if (!signature_algorithm.verify(cert, signed_info_digest.view(), *value)) {
-    return {ErrorCode::kWssSignatureInvalid,
-            "SignatureValue does not verify with the signer certificate's key"};
-  }
-  return Status::Ok();
+  return signature_algorithm.verify(key, signed_info_digest.view(), *value);
 }
 
 }  // namespace
@@ -605,13 +656,14 @@ Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envel
     return signer.status();
   }
   X509* cert = (*signer)->cert.get();
-  if (!signature_algorithm->key_fits(cert)) {
+  const SignerKey key = (*signer)->key();
+  if (!signature_algorithm->key_fits(key)) {
     return {ErrorCode::kWssSignatureInvalid,
-            "the signer certificate's key does not fit SignatureMethod " +
-                std::string(signature_algorithm->name)};
+            "the signer certificate's key (" + KeyDescription(key) +
+                ") does not fit SignatureMethod " + std::string(signature_algorithm->name)};
   }
   Digest body_digest;
-  st = CheckSignatureValue(envelope.doc(), envelope.body(), parts, cert, *signature_algorithm,
+  st = CheckSignatureValue(envelope.doc(), envelope.body(), parts, key, *signature_algorithm,
                            *digest_algorithm, &body_digest);
   if (!st.ok()) {
     return st;

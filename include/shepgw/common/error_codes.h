@@ -65,6 +65,9 @@ enum class ErrorCode {
   kUpstreamNetworkUnreachable,  // tunnel interface missing/down or no route to the upstream
   // Maintenance (KZ-9). HTTP 503 with Retry-After.
   kGatewayMaintenance,       // a planned or unplanned maintenance window is in force
+  // GOST keys and certificates (pki/gost.h). HTTP 401, soap:Client.
+  kPkiKeyInvalid,            // public key malformed, off its curve, or of another algorithm
+  kPkiCertificateMalformed,  // a certificate that is not well-formed DER X.509
   kCount_,               // not a code: number of entries
 };
 

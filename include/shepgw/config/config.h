@@ -75,33 +75,39 @@ struct TrustConfig {
   // What a missing or stale (past nextUpdate) CRL means for a certificate of that issuer:
   // "fail_closed" (reject: pki.revocation_unknown) or "fail_open" (accept, log and count).
   std::string crl_policy = "fail_closed";
-  bool check_revocation = true;            // false: CRLs are not consulted at all
+  bool check_revocation = true;  // false: CRLs are not consulted at all
 };
 
 // gateway_key: the gateway's own transport-signature key (KZ-6: no timestamp).
+// The key is either `key_file` or, for gost2015-512, an NCA PKCS#12 container with its
+// password in a file of its own (never in this configuration).
 struct GatewayKeyConfig {
-  std::string cert_file;                   // PEM certificate (KeyIdentifier in our signatures)
-  std::string key_file;                    // PEM private key (unencrypted; file mode 0600)
-  std::string algorithm = "rsa-sha256";    // rsa-sha256 | ecdsa-sha256 (must match the key)
+  std::string cert_file;  // PEM certificate (KeyIdentifier in our signatures); with
+                          // pkcs12_file optional (then the container's certificate is used)
+  std::string key_file;   // PEM private key (unencrypted PKCS#8; file mode 0600)
+  std::string algorithm = "rsa-sha256";  // rsa-sha256 | ecdsa-sha256 | gost2015-512 (= the key's)
+  // Initialised explicitly so {cert, key, algorithm} aggregates stay warning-free.
+  std::string pkcs12_file{};    // PKCS#12 container (gost2015-512 only), or empty
+  std::string password_file{};  // the container's password (mode 0600), with pkcs12
 };
 
 // participants[]: the external systems allowed in.
 struct ParticipantConfig {
-  std::string sender_id;                   // requestInfo/sender/senderId
-  std::vector<std::string> certificates;   // PEM files of the certificates it signs with
-  std::vector<std::string> fingerprints;   // or SHA-256 fingerprints (hex, ':' optional)
-  std::vector<std::string> services;       // serviceIds it may call; ["*"] = all (BY-7)
+  std::string sender_id;                  // requestInfo/sender/senderId
+  std::vector<std::string> certificates;  // PEM files of the certificates it signs with
+  std::vector<std::string> fingerprints;  // or SHA-256 fingerprints (hex, ':' optional)
+  std::vector<std::string> services;      // serviceIds it may call; ["*"] = all (BY-7)
   int line = 0;
 };
 
 // wss: the WS-Security profile.
 struct WssConfig {
-  bool require_signature = true;           // KZ-5: every inbound message is signed
+  bool require_signature = true;  // KZ-5: every inbound message is signed
   // Signature algorithms accepted inbound, by name: rsa-sha256, ecdsa-sha256, rsa-sha384,
   // rsa-sha512, ecdsa-sha384, ecdsa-sha512, rsa-sha1 (weak: only when listed explicitly).
   std::vector<std::string> allowed_algorithms = {"rsa-sha256", "ecdsa-sha256"};
-  bool sign_forwarded = true;              // re-sign what goes to the internal ShEP
-  bool sign_responses = true;              // sign what goes back to the client
+  bool sign_forwarded = true;  // re-sign what goes to the internal ShEP
+  bool sign_responses = true;  // sign what goes back to the client
 };
 
 // connector
@@ -128,7 +134,7 @@ struct ConnectorConfig {
 struct AdminConfig {
   bool enabled = true;
   std::string address = "127.0.0.1";
-  uint16_t port = 9100;                  // 0 = ephemeral (tests)
+  uint16_t port = 9100;  // 0 = ephemeral (tests)
   // Bearer token required by the mutating endpoints (POST /maintenance/...). Empty: they are
   // disabled. Read from `token_file` (mode 0600) so it never sits in the main config.
   std::string token_file;
@@ -154,11 +160,11 @@ struct MaintenanceWindowConfig {
 
 // maintenance: planned and unplanned maintenance windows, availability (BY-2).
 struct MaintenanceConfig {
-  std::string timezone = "Asia/Almaty";           // zone of the planned windows' local times
-  Millis lead_time{15 * 60'000};                  // readiness false this long before a window
-  std::vector<MaintenanceWindowConfig> planned;   // sorted by start, no overlaps, <= 2/month
-  std::string state_file;                         // unplanned state persisted here; empty: none
-  Millis unplanned_retry_after{5 * 60'000};       // Retry-After of unplanned without an end
+  std::string timezone = "Asia/Almaty";               // zone of the planned windows' local times
+  Millis lead_time{15 * 60'000};                      // readiness false this long before a window
+  std::vector<MaintenanceWindowConfig> planned;       // sorted by start, no overlaps, <= 2/month
+  std::string state_file;                             // unplanned state persisted here; empty: none
+  Millis unplanned_retry_after{5 * 60'000};           // Retry-After of unplanned without an end
   Millis availability_window{30ll * 24 * 3'600'000};  // sliding period for Kav
 };
 

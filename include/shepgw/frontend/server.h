@@ -1,15 +1,20 @@
 // The public HTTPS SOAP front end (gSOAP + OpenSSL).
 //
 // One accept thread hands connections to a fixed pool of workers through a bounded queue.
-// Each worker owns one gSOAP context and serves one connection at a time, HTTP/1.1
-// keep-alive included. gSOAP does TLS and HTTP framing; the body of every POST is taken raw
-// (one buffer) and handed to the pipeline, so the envelope is parsed exactly once, by us.
+// Each worker owns one gSOAP context and serves one connection at a time: the TLS handshake,
+// then requests while they keep coming. A keep-alive connection that goes quiet between
+// requests is parked: its socket and SSL (no gSOAP context, record buffers released) go to a
+// poller thread (epoll), the worker goes back to the pool, and the connection is queued for a
+// worker again when its next request arrives. So idle connections hold no worker, and
+// `workers` bounds concurrent requests, not open connections. gSOAP does TLS and HTTP
+// framing; the body of every POST is taken raw (one buffer) and handed to the pipeline, so
+// the envelope is parsed exactly once, by us.
 //
 // Limits (all from config.limits): body size (→ 413, Content-Length checked before reading),
-// header stall and whole-request transfer timeouts, idle keep-alive timeout, requests per
-// connection, open connections and queue length (overflow → 503 + Retry-After from a small
-// reject worker; if even that is busy, the connection is closed at once — never an
-// unbounded pile-up).
+// header stall and whole-request transfer timeouts, idle keep-alive timeout (the poller's
+// timer), requests per connection, open connections (parked ones count) and queue length
+// (overflow → 503 + Retry-After from a small reject worker; if even that is busy, the
+// connection is closed at once — never an unbounded pile-up).
 //
 // Thread-safety: Start() then Run() from one thread; BeginDrain()/Stop() from any thread.
 #pragma once
@@ -32,7 +37,8 @@ struct ServerStats {
   std::atomic<uint64_t> tls_handshake_failures{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<int> active_connections{0};
-  std::atomic<int> queued_connections{0};  // accepted, waiting for a free worker
+  std::atomic<int> queued_connections{0};  // waiting for a free worker (new or resumed)
+  std::atomic<int> idle_connections{0};    // keep-alive, parked between requests (no worker)
 };
 
 class Server {
@@ -56,9 +62,10 @@ class Server {
   // Certificate rotation: new connections use a TLS context built from `tls`; connections
   // already open keep theirs. On error nothing changes.
   Status ReloadTls(const config::TlsServerConfig& tls);
-  // True when every worker showed a sign of life within `max_silence` (waiting for work,
-  // between requests or starting one). A worker inside one long request is silent for as long
-  // as that request may legitimately take: choose max_silence above the longest timeout.
+  // True when every worker and the idle-connection poller showed a sign of life within
+  // `max_silence` (waiting for work, between requests or starting one). A worker inside one
+  // long request is silent for as long as that request may legitimately take: choose
+  // max_silence above the longest timeout.
   bool WorkersResponsive(std::chrono::milliseconds max_silence) const;
 
   // Checks that the TLS material in `tls` loads (for check-config). Does not bind.

@@ -5,7 +5,9 @@
 // atomically; a CRL file that fails to load keeps the previous one (logged and counted).
 // Validate() checks chain, validity period, key usage and revocation, and caches the verdict
 // per certificate (SHA-256 fingerprint) because chain building costs ~10x the RSA verify; the
-// cache is dropped whenever CRLs or trust material change.
+// cache is dropped whenever CRLs or trust material change. NCA GOST certificates (Kazakh
+// signature OIDs, which OpenSSL cannot verify) get the same policy, codes and cache; their
+// chains are built from the configured CAs with pki/gost.h (docs/security.md § GOST chains).
 //
 // ParticipantStore maps senderIds to the certificates they may sign with and the services
 // they may call, and resolves X509IssuerSerial references (compared as X509_NAMEs, so
@@ -109,12 +111,21 @@ class ParticipantStore {
 Result<std::shared_ptr<ParticipantStore>> LoadParticipants(
     const std::vector<config::ParticipantConfig>& participants);
 
+namespace gost {
+class PrivateKey;
+}  // namespace gost
+
 struct GatewayKey {
   X509Ptr cert;
-  EvpPkeyPtr key;
-  std::string algorithm;  // rsa-sha256 | ecdsa-sha256
+  EvpPkeyPtr key;                                    // RSA / EC keys; null for GOST
+  std::shared_ptr<const gost::PrivateKey> gost_key;  // GOST keys (pki/gost.h); null otherwise
+  std::string algorithm;                             // rsa-sha256 | ecdsa-sha256 | gost2015-512
 };
-// Errors: file unreadable, key does not match the certificate, algorithm does not match the key.
+// gost2015-512 keys come from a PKCS#8 file or an NCA PKCS#12 container (pkcs12_file +
+// password_file, mode 0600; the certificate from the container unless cert_file is given).
+// Errors (kGatewayInternal, naming the key and file): file unreadable, password file readable
+// by others, wrong container password, key does not match the certificate, algorithm does not
+// match the key.
 Result<std::shared_ptr<const GatewayKey>> LoadGatewayKey(const config::GatewayKeyConfig& config);
 
 }  // namespace shepgw::pki

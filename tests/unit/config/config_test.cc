@@ -729,11 +729,12 @@ TEST(ConfigWssTest, AllowedAlgorithms) {
     return ErrorsWith("wss:\n  allowed_algorithms: " + list + "\n" + (kWss + 40));
   };
   EXPECT_EQ(with("[rsa-sha256, ecdsa-sha512, rsa-sha1]"), Lines{});
+  EXPECT_EQ(with("[gost2015-512, gost2004, rsa-sha256]"), Lines{});
   EXPECT_EQ(with("[]"), (Lines{"9: wss.allowed_algorithms: must list at least one algorithm"}));
   EXPECT_EQ(with("[rsa-sha256, gost34310]"),
             (Lines{"9: wss.allowed_algorithms[1]: must be one of rsa-sha256, rsa-sha384, "
-                   "rsa-sha512, ecdsa-sha256, ecdsa-sha384, ecdsa-sha512, rsa-sha1, got "
-                   "'gost34310'"}));
+                   "rsa-sha512, ecdsa-sha256, ecdsa-sha384, ecdsa-sha512, rsa-sha1, gost2015-512, "
+                   "gost2004, got 'gost34310'"}));
   EXPECT_EQ(with("[rsa-sha256, rsa-sha256]"),
             (Lines{"9: wss.allowed_algorithms[1]: duplicate algorithm 'rsa-sha256'"}));
   EXPECT_EQ(with("rsa-sha256"),
@@ -781,8 +782,57 @@ TEST(ConfigWssTest, GatewayKeyKeys) {
   EXPECT_EQ(with("gateway_key:\n  algorithm: rsa-sha512\n"),
             (Lines{"12: gateway_key.cert: required key is missing",
                    "12: gateway_key.key: required key is missing",
-                   "13: gateway_key.algorithm: must be one of rsa-sha256, ecdsa-sha256, got "
-                   "'rsa-sha512'"}));
+                   "13: gateway_key.algorithm: must be one of rsa-sha256, ecdsa-sha256, "
+                   "gost2015-512, got 'rsa-sha512'"}));
+}
+
+TEST(ConfigWssTest, GatewayKeyGost) {
+  const auto load = [](const std::string& key) {
+    return Load(std::string(kMinimal) + std::string(kWss).substr(0, 74) + key + (kWss + 126));
+  };
+  const auto with = [](const std::string& key) {
+    return ErrorsWith(std::string(kWss).substr(0, 74) + key + (kWss + 126));
+  };
+  // PKCS#8 key file.
+  auto pkcs8 = load("gateway_key:\n  algorithm: gost2015-512\n  cert: /c\n  key: /k\n");
+  ASSERT_TRUE(pkcs8.ok());
+  EXPECT_EQ(pkcs8.config->gateway_key.algorithm, "gost2015-512");
+  EXPECT_EQ(pkcs8.config->gateway_key.key_file, "/k");
+  EXPECT_TRUE(pkcs8.config->gateway_key.pkcs12_file.empty());
+  // NCA container: the certificate may come from it.
+  auto p12 =
+      load("gateway_key:\n  algorithm: gost2015-512\n  pkcs12: /g.p12\n  password_file: /g.pass\n");
+  ASSERT_TRUE(p12.ok());
+  EXPECT_EQ(p12.config->gateway_key.pkcs12_file, "/g.p12");
+  EXPECT_EQ(p12.config->gateway_key.password_file, "/g.pass");
+  EXPECT_TRUE(p12.config->gateway_key.cert_file.empty());
+  EXPECT_TRUE(p12.config->gateway_key.key_file.empty());
+  EXPECT_EQ(with("gateway_key:\n  algorithm: gost2015-512\n  cert: /c\n  pkcs12: /g.p12\n"
+                 "  password_file: /g.pass\n"),
+            Lines{});
+
+  EXPECT_EQ(with("gateway_key:\n  algorithm: gost2015-512\n  pkcs12: /g.p12\n"),
+            (Lines{"14: gateway_key.pkcs12: requires 'password_file' (a file holding the "
+                   "container's password)"}));
+  EXPECT_EQ(with("gateway_key:\n  algorithm: gost2015-512\n  cert: /c\n  key: /k\n"
+                 "  pkcs12: /g.p12\n  password_file: /p\n"),
+            (Lines{"16: gateway_key.pkcs12: 'key' and 'pkcs12' are mutually exclusive (the key "
+                   "is in one of them)"}));
+  EXPECT_EQ(with("gateway_key:\n  pkcs12: /g.p12\n  password_file: /p\n"),
+            (Lines{"13: gateway_key.pkcs12: NCA PKCS#12 containers are supported with algorithm "
+                   "gost2015-512 only; use 'key' for rsa-sha256"}));
+  EXPECT_EQ(with("gateway_key:\n  algorithm: gost2015-512\n  cert: /c\n  key: /k\n"
+                 "  password_file: /p\n"),
+            (Lines{"16: gateway_key.password_file: only with 'pkcs12'"}));
+  EXPECT_EQ(with("gateway_key:\n  algorithm: gost2015-512\n"),
+            (Lines{"12: gateway_key.cert: required key is missing",
+                   "12: gateway_key.key: required key is missing"}));
+  EXPECT_EQ(with("gateway_key:\n  algorithm: gost2015-256\n  cert: /c\n  key: /k\n"),
+            (Lines{"13: gateway_key.algorithm: must be one of rsa-sha256, ecdsa-sha256, "
+                   "gost2015-512, got 'gost2015-256'"}));
+  EXPECT_EQ(with("gateway_key:\n  algorithm: gost2015-512\n  pkcs12: /g.p12\n  password: x\n"
+                 "  password_file: /p\n"),
+            (Lines{"15: gateway_key.password: unknown key 'password'"}));
 }
 
 TEST(ConfigWssTest, Participants) {

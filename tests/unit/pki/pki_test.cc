@@ -14,6 +14,7 @@
 
 #include "shepgw/pki/trust.h"
 
+#include "unit/pki/test_support.h"
 #include <unistd.h>
 
 namespace shepgw::pki {
@@ -21,28 +22,20 @@ namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::hours;
+using test_support::Contains;
+using test_support::CopyFile;
+using test_support::FakeClock;
+using test_support::TempDir;
+using test_support::WriteFile;
 using TimePoint = std::chrono::system_clock::time_point;
 
 // The WS-Security test PKI, generated once per build tree and shared by the test processes
 // (ctest runs every test in its own process). It is generated into a private directory and
 // renamed into place, so concurrent processes never see a half-written PKI.
 const std::string& PkiDir() {
-  static const std::string dir = [] {
-    const fs::path final_dir = SHEPGW_TEST_PKI_DIR;
-    if (!fs::exists(final_dir / "inter-stale.crl.pem")) {
-      const fs::path tmp = final_dir.string() + ".tmp." + std::to_string(getpid());
-      fs::remove_all(tmp);
-      const std::string cmd = std::string("bash '") + SHEPGW_SOURCE_DIR +
-                              "/scripts/gen-wss-test-pki.sh' '" + tmp.string() +
-                              "' >/dev/null 2>&1";
-      if (std::system(cmd.c_str()) == 0) {
-        std::error_code ec;
-        fs::rename(tmp, final_dir, ec);  // fails when another process was first: fine
-      }
-      fs::remove_all(tmp);
-    }
-    return final_dir.string();
-  }();
+  static const std::string dir = test_support::GeneratedDir(
+      SHEPGW_TEST_PKI_DIR, "inter-stale.crl.pem",
+      std::string("bash '") + SHEPGW_SOURCE_DIR + "/scripts/gen-wss-test-pki.sh'");
   return dir;
 }
 
@@ -56,19 +49,6 @@ X509Ptr Cert(const std::string& name) {
   }
   return std::move(certs.value().front());
 }
-
-class FakeClock final : public Clock {
- public:
-  explicit FakeClock(TimePoint now) : now_(now) {}
-  TimePoint Now() const override { return now_; }
-  std::chrono::steady_clock::time_point Monotonic() const override {
-    return std::chrono::steady_clock::now();
-  }
-  void Set(TimePoint now) { now_ = now; }
-
- private:
-  TimePoint now_;
-};
 
 // The PKI is dated relative to its generation, so "now" is taken from it: one hour after
 // signer-rsa was issued (valid for 365 days), when inter.crl.pem is current.
@@ -105,27 +85,6 @@ Status Check(const TrustStore& store, const std::string& cert) {
   return store.Validate(Cert(cert).get());
 }
 
-// A per-test scratch directory.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = ::testing::TempDir() + "pki_test.XXXXXX";
-    path_ = mkdtemp(templ.data()) != nullptr ? templ : "";
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-void CopyFile(const std::string& from, const std::string& to) {
-  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-}
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-}
-
 // The DER encoding of a PEM CRL file.
 std::string DerCrl(const std::string& pem_path) {
   FILE* in = fopen(pem_path.c_str(), "r");
@@ -142,10 +101,6 @@ std::string DerCrl(const std::string& pem_path) {
   OPENSSL_free(der);
   X509_CRL_free(crl);
   return out;
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 TEST(TrustStoreTest, EachSignerClassGetsItsCode) {
@@ -686,7 +641,8 @@ TEST(GatewayKeyTest, Errors) {
       "gateway_key.key '" + P("gateway-rsa.pem") + "': not an unencrypted PEM private key");
   EXPECT_EQ(
       LoadGatewayKey({P("gateway-rsa.pem"), P("gateway-rsa.key"), "rsa-sha1"}).status().message(),
-      "gateway_key.algorithm: unsupported 'rsa-sha1' (rsa-sha256 or ecdsa-sha256)");
+      "gateway_key.algorithm: unsupported 'rsa-sha1' (rsa-sha256, ecdsa-sha256 or "
+      "gost2015-512)");
   EXPECT_EQ(
       LoadGatewayKey({P("gateway-rsa.pem"), P("gateway-rsa.key"), "rsa-sha256"}).status().code(),
       ErrorCode::kOk);

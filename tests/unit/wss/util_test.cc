@@ -88,10 +88,26 @@ TEST(AlgorithmTest, Table) {
       FindSignatureAlgorithm("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", &verdict);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->name, "rsa-sha256");
-  EXPECT_EQ(FindSignatureAlgorithm("http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
-                                   &verdict),
+  EXPECT_EQ(FindSignatureAlgorithm(
+                "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256",
+                &verdict),
             nullptr);
   EXPECT_EQ(verdict, AlgorithmVerdict::kUnsupported);
+  // The GOST rows: each pair bound to its own digest; 2004 is verify-only.
+  a = FindSignatureAlgorithm("http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
+                             &verdict);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->name, "gost2004");
+  EXPECT_TRUE(a->digest_bound);
+  EXPECT_EQ(a->digest->uri, "http://www.w3.org/2001/04/xmldsig-more#gost34311");
+  EXPECT_EQ(a->sign, nullptr);
+  a = SignatureAlgorithmByName("gost2015-512");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->uri,
+            "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512");
+  EXPECT_EQ(a->digest->uri, "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-512");
+  EXPECT_NE(a->sign, nullptr);
+  EXPECT_TRUE(a->digest->bound_to_signature);
   EXPECT_EQ(FindSignatureAlgorithm("http://www.w3.org/2000/09/xmldsig#hmac-sha1", &verdict),
             nullptr);
   EXPECT_EQ(verdict, AlgorithmVerdict::kNotAllowed);
