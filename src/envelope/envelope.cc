@@ -34,13 +34,14 @@ bool Is(const xmlNode* n, std::string_view ns, std::string_view local) {
 }
 
 // "{ns}local" for messages; the namespace and name come from the input, so keep them short.
-std::string ClarkName(const xmlNode* n) {
+std::string ClarkName(std::string_view href, std::string_view local) {
   std::string out = "{";
-  out += internal::SanitizeDetail(Href(n), 100);
+  out += internal::SanitizeDetail(href, 100);
   out += '}';
-  out += internal::SanitizeDetail(Local(n), 60);
+  out += internal::SanitizeDetail(local, 60);
   return out;
 }
+std::string ClarkName(const xmlNode* n) { return ClarkName(Href(n), Local(n)); }
 
 bool IsBlankText(const xmlNode* n) {
   return (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
@@ -468,25 +469,116 @@ ParseOutcome ParseEnvelope(std::string_view bytes, const ParseLimits& limits) {
   return EnvelopeParser::ParseAny(bytes, limits);
 }
 
+namespace {
+
+// CheckSoap's rules on the parser's event stream, with CheckSoap's verdict: the same first
+// error in the same order (root, then the Envelope's children in document order, then "no
+// Body", then the first Body's content), so CheckResponse needs no tree.
+class SoapShape final : public internal::StructureSink {
+ public:
+  void StartElement(int depth, std::string_view uri, std::string_view local) override {
+    if (!root_error_.ok()) {
+      return;
+    }
+    if (depth == 1) {
+      if (uri == kSoap12Ns) {
+        root_error_ = {ErrorCode::kEnvelopeSoap12, "root is a SOAP 1.2 " + ClarkName(uri, local)};
+      } else if (uri != kSoap11Ns || local != "Envelope") {
+        root_error_ = {ErrorCode::kEnvelopeNotSoap, "root element is " + ClarkName(uri, local)};
+      }
+    } else if (depth == 2) {
+      in_first_body_ = false;
+      if (!envelope_error_.ok()) {
+        return;
+      }
+      if (uri == kSoap11Ns && local == "Header") {
+        if (seen_header_) {
+          envelope_error_ = BadStructure("Envelope holds more than one Header");
+        } else if (seen_body_) {
+          envelope_error_ = BadStructure("Header after Body");
+        }
+        seen_header_ = true;
+      } else if (uri == kSoap11Ns && local == "Body") {
+        if (seen_body_) {
+          envelope_error_ = BadStructure("Envelope holds more than one Body");
+        }
+        in_first_body_ = !seen_body_;
+        seen_body_ = true;
+      } else {
+        envelope_error_ =
+            BadStructure("unexpected element " + ClarkName(uri, local) + " in Envelope");
+      }
+    } else if (depth == 3 && in_first_body_) {
+      if (++body_elements_ == 1) {
+        is_fault_ = uri == kSoap11Ns && local == "Fault";
+      } else if (body_error_.ok()) {
+        body_error_ = BadStructure("Body holds more than one element");
+      }
+    }
+  }
+  void EndElement(int depth) override {
+    if (depth == 2) {
+      in_first_body_ = false;
+    }
+  }
+  void Text(int depth, std::string_view text) override {
+    if (TrimXmlSpace(text).empty()) {
+      return;
+    }
+    if (depth == 1 && envelope_error_.ok()) {
+      envelope_error_ = BadStructure("Envelope holds text or other non-element content");
+    } else if (depth == 2 && in_first_body_ && body_error_.ok()) {
+      body_error_ = BadStructure("Body holds text or other content besides its element");
+    }
+  }
+  Status Verdict() const {
+    if (!root_error_.ok()) {
+      return root_error_;
+    }
+    if (!envelope_error_.ok()) {
+      return envelope_error_;
+    }
+    if (!seen_body_) {
+      return BadStructure("Envelope has no Body");
+    }
+    if (!body_error_.ok()) {
+      return body_error_;
+    }
+    if (body_elements_ == 0) {
+      return BadStructure("Body is empty");
+    }
+    return Status::Ok();
+  }
+  bool is_fault() const { return is_fault_; }
+
+ private:
+  Status root_error_;
+  Status envelope_error_;
+  Status body_error_;
+  bool seen_header_ = false;
+  bool seen_body_ = false;
+  bool in_first_body_ = false;
+  int body_elements_ = 0;
+  bool is_fault_ = false;
+};
+
+}  // namespace
+
 Status CheckResponse(std::string_view bytes, const ParseLimits& limits, bool* is_fault) {
   InitXmlLibrary();
   if (is_fault != nullptr) {
     *is_fault = false;
   }
-  internal::XmlDocPtr doc;
-  Status status = internal::ParseXml(bytes, limits, &doc);
+  SoapShape shape;
+  Status status = internal::ScanXml(bytes, limits, &shape);
   if (!status.ok()) {
     return status;
   }
-  SoapParts parts;
-  status = CheckSoap(doc.get(), &parts);
-  if (!status.ok()) {
-    return status;
+  status = shape.Verdict();
+  if (status.ok() && is_fault != nullptr) {
+    *is_fault = shape.is_fault();
   }
-  if (is_fault != nullptr) {
-    *is_fault = Is(parts.body_element, kSoap11Ns, "Fault");
-  }
-  return Status::Ok();
+  return status;
 }
 
 }  // namespace shepgw::envelope

@@ -28,9 +28,23 @@ struct XmlDocDeleter {
 };
 using XmlDocPtr = std::unique_ptr<_xmlDoc, XmlDocDeleter>;
 
+// Receives the element structure instead of a tree (a check that keeps nothing, e.g.
+// CheckResponse): element starts and ends with their depth (the root is 1), and text or
+// CDATA directly inside the element at `depth`. Comments and PIs are not reported.
+class StructureSink {
+ public:
+  virtual ~StructureSink() = default;
+  virtual void StartElement(int depth, std::string_view uri, std::string_view local) = 0;
+  virtual void EndElement(int depth) = 0;
+  virtual void Text(int depth, std::string_view text) = 0;
+};
+
 // Parses `bytes` (which must stay alive only for the call). On success *doc owns a
 // namespace-well-formed tree with a root element and no DTD. Errors: kEnvelopeMalformedXml,
 // kEnvelopeDtdForbidden, kEnvelopeLimitExceeded.
 Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc);
+
+// The same parse, hardening and errors, but no tree is built: the events go to `sink`.
+Status ScanXml(std::string_view bytes, const ParseLimits& limits, StructureSink* sink);
 
 }  // namespace shepgw::envelope::internal

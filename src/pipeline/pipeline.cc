@@ -1,5 +1,7 @@
 #include "shepgw/pipeline/pipeline.h"
 
+#include <optional>
+
 #include "shepgw/common/logging.h"
 #include "shepgw/envelope/envelope.h"
 
@@ -233,6 +235,7 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
 
     // 2. verify: the transport signature over this very tree, and the signer certificate.
     pki::X509Ptr signer_cert;
+    std::optional<wss::VerifiedSignature> verified_request;  // its Body digest is reused below
     if (snap->verifier != nullptr && config.wss.require_signature) {
       const auto t_verify = clock_.Monotonic();
       auto verified = snap->verifier->Verify(*parsed.envelope);
@@ -250,6 +253,7 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
                    SanitizeForLog(info.message_id), SanitizeForLog(info.sender_id),
                    verified->signature_algorithm);
       }
+      verified_request = std::move(*verified);
     }
 
     // 3. authorize: the signer is the sender, and the sender may call the service (BY-7).
@@ -291,7 +295,9 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     std::string_view forward_body = request.body;
     if (snap->signer != nullptr && config.wss.sign_forwarded) {
       const auto t_sign = clock_.Monotonic();
-      if (Status s = snap->signer->SignEnvelope(*parsed.envelope); !s.ok()) {
+      if (Status s = snap->signer->SignEnvelope(*parsed.envelope,
+                                                verified_request ? &*verified_request : nullptr);
+          !s.ok()) {
         record.outcome = std::move(s);
         return;
       }
@@ -299,12 +305,16 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
       forward_body = signed_request;
       record.sign_us = MicrosSince(t_sign, clock_.Monotonic());
     }
+    // The tree (~5x the message for record-heavy payloads) is not needed while the upstream
+    // works: freed now, not after the answer. `info` dangles from here on; record.info keeps
+    // the fields for the log.
+    parsed.envelope.reset();
 
     // 6. forward.
     connector::UpstreamRequest up;
     up.route = *route;
     up.body = forward_body;
-    up.message_id = info.message_id;
+    up.message_id = record.info.message_id;
     up.deadline = request.deadline;
     const auto t1 = clock_.Monotonic();
     auto answer = snap->connector->Send(up);
@@ -362,10 +372,10 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     if (verify_answer && !is_fault) {
       auto verified_answer = snap->verifier->Verify(*answer_tree);
       if (!verified_answer.ok()) {
-        record.outcome = Status(ErrorCode::kUpstreamBadResponse,
-                                "answer from " + answer->upstream +
-                                    " failed signature verification: " +
-                                    verified_answer.status().ToString());
+        record.outcome =
+            Status(ErrorCode::kUpstreamBadResponse,
+                   "answer from " + answer->upstream +
+                       " failed signature verification: " + verified_answer.status().ToString());
         return;
       }
     }
@@ -381,9 +391,9 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
       record.sign_us =
           std::max<int64_t>(record.sign_us, 0) + MicrosSince(t_sign, clock_.Monotonic());
       if (!signed_answer.ok()) {
-        record.outcome = Status(ErrorCode::kUpstreamBadResponse,
-                                "answer from " + record.upstream +
-                                    " could not be signed: " + signed_answer.ToString());
+        record.outcome = Status(
+            ErrorCode::kUpstreamBadResponse,
+            "answer from " + record.upstream + " could not be signed: " + signed_answer.ToString());
         return;
       }
     } else {

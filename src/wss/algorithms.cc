@@ -6,6 +6,7 @@
 #include <array>
 
 #include <libxml/c14n.h>
+#include <libxml/uri.h>
 #include <libxml/xmlIO.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -436,7 +437,58 @@ const SignatureAlgorithm* SignatureAlgorithmByName(std::string_view name) {
   return nullptr;
 }
 
-bool Canonicalise(xmlDoc* doc, xmlNode* root, int mode, std::string_view prefixes, Hash* hash) {
+namespace {
+
+// libxml2's c14n refuses a document with a relative namespace URI on any element it visits
+// (xmlC14NCheckForRelativeNamespaces in 2.9.14: unparsable, or no scheme; C14nTest pins the
+// rule against libxml2's own run). The scoped run below visits only the subtree, so the whole
+// document is checked here first, with libxml2's rule, to keep that verdict: each distinct URI is
+// parsed once.
+bool NamespacesAreAbsolute(xmlDoc* doc) {
+  // The same few namespace URIs arrive in every message: the ones found absolute are
+  // remembered per thread (bounded; forgetting costs one xmlParseURI).
+  thread_local std::vector<std::string> known_absolute;
+  for (xmlNode* n = xmlDocGetRootElement(doc); n != nullptr;) {
+    if (n->type == XML_ELEMENT_NODE) {
+      for (const xmlNs* ns = n->nsDef; ns != nullptr; ns = ns->next) {
+        const std::string_view href = View(ns->href);
+        if (href.empty() ||
+            std::find(known_absolute.begin(), known_absolute.end(), href) != known_absolute.end()) {
+          continue;
+        }
+        xmlURI* uri = xmlParseURI(reinterpret_cast<const char*>(ns->href));
+        const bool ok = uri != nullptr && uri->scheme != nullptr && uri->scheme[0] != '\0';
+        xmlFreeURI(uri);
+        if (!ok) {
+          return false;
+        }
+        if (known_absolute.size() >= 64) {
+          known_absolute.clear();
+        }
+        known_absolute.emplace_back(href);
+      }
+    }
+    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
+      n = n->children;
+      continue;
+    }
+    while (n != nullptr && n->next == nullptr) {
+      n = n->parent;
+      if (n != nullptr && n->type == XML_DOCUMENT_NODE) {
+        n = nullptr;
+      }
+    }
+    if (n != nullptr) {
+      n = n->next;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Canonicalise(xmlDoc* doc, xmlNode* root, int mode, std::string_view prefixes, Hash* hash,
+                  C14nScope scope) {
   struct Sink {
     Hash* hash;
     bool ok = true;
@@ -455,7 +507,33 @@ bool Canonicalise(xmlDoc* doc, xmlNode* root, int mode, std::string_view prefixe
     return false;
   }
   PrefixList list(prefixes);
-  const int rc = xmlC14NExecute(doc, InSubtree, root, mode, list.get(), /*with_comments=*/0, out);
+  int rc = -1;
+  if (scope == C14nScope::kSubtree) {
+    // xmlC14NExecute walks the whole document and asks the callback about every node (and
+    // builds two lists per element even for invisible ones): for SignedInfo that is the
+    // whole message, Body included. Handing it a document whose only child is `root` gives
+    // the same output: the nodes outside the subtree are invisible, so they render nothing
+    // and leave no namespace in the rendered stack; namespace and xml:* lookups follow the
+    // real parent pointers either way (checked against the whole-document run by
+    // C14nTest.SubtreeRunEqualsWholeDocumentRun). `root` is unlinked from its siblings for
+    // the call (the document list is walked through ->next) and relinked after.
+    if (!NamespacesAreAbsolute(doc)) {
+      xmlOutputBufferClose(out);
+      return false;
+    }
+    xmlDoc scoped = *doc;
+    scoped.children = root;
+    scoped.last = root;
+    xmlNode* next = root->next;
+    root->next = nullptr;
+    rc = xmlC14NExecute(&scoped, InSubtree, root, mode, list.get(), /*with_comments=*/0, out);
+    root->next = next;
+    if (doc->oldNs == nullptr && scoped.oldNs != nullptr) {
+      doc->oldNs = scoped.oldNs;  // the "xml" namespace, if a lookup created it: the doc owns it
+    }
+  } else {
+    rc = xmlC14NExecute(doc, InSubtree, root, mode, list.get(), /*with_comments=*/0, out);
+  }
   const int closed = xmlOutputBufferClose(out);  // flushes the rest into the sink
   return rc >= 0 && closed >= 0 && sink.ok;
 }

@@ -188,7 +188,11 @@ const SignatureAlgorithm* SignatureAlgorithmByName(std::string_view name);  // n
 // Streams the canonical form of the subtree at `root` (mode: XML_C14N_EXCLUSIVE_1_0 or
 // XML_C14N_1_0; prefixes: the exc-c14n InclusiveNamespaces PrefixList) into `hash`, without
 // holding the canonical text. False when c14n or the hash fails.
-bool Canonicalise(xmlDoc* doc, xmlNode* root, int mode, std::string_view prefixes, Hash* hash);
+// kSubtree visits only the subtree (same output, see algorithms.cc); kWholeDocument is
+// libxml2's plain run over every node, kept as the reference for the tests.
+enum class C14nScope { kSubtree, kWholeDocument };
+bool Canonicalise(xmlDoc* doc, xmlNode* root, int mode, std::string_view prefixes, Hash* hash,
+                  C14nScope scope = C14nScope::kSubtree);
 
 // --- encodings ------------------------------------------------------------------------------
 

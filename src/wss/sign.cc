@@ -63,7 +63,8 @@ void InsertFirst(xmlNode* parent, xmlNode* child) {
 }
 
 // The Body's existing id (wsu:Id, Id, id — the ones Verify accepts), or a new wsu:Id.
-Status EnsureBodyId(xmlDoc* doc, xmlNode* body, std::string* id) {
+Status EnsureBodyId(xmlDoc* doc, xmlNode* body, std::string* id, bool* added) {
+  *added = false;
   for (auto [name, ns] : {std::pair<std::string_view, std::string_view>{"Id", kWsuNs},
                           {"Id", ""},
                           {"id", ""}}) {
@@ -76,6 +77,7 @@ Status EnsureBodyId(xmlDoc* doc, xmlNode* body, std::string* id) {
       return Status::Ok();
     }
   }
+  *added = true;
   *id = NewBodyId();
   if (id->empty()) {
     return Internal("RAND_bytes failed");
@@ -139,7 +141,8 @@ Signer::Signer(std::shared_ptr<const pki::GatewayKey> key) : key_(std::move(key)
   }
 }
 
-Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope) const {
+Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope,
+                            const VerifiedSignature* verified) const {
   if (key_ == nullptr || key_->cert == nullptr ||
       (key_->key == nullptr && key_->gost_key == nullptr) || cert_b64_.empty()) {
     return Internal("no gateway key");
@@ -175,7 +178,8 @@ Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope) const {
   }
   // 3. The Body's id, unique in the document (a verifier's "#id" must find exactly the Body).
   std::string body_id;
-  Status st = EnsureBodyId(doc, body, &body_id);
+  bool body_changed = false;
+  Status st = EnsureBodyId(doc, body, &body_id, &body_changed);
   if (!st.ok()) {
     return st;
   }
@@ -190,21 +194,30 @@ Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope) const {
   }
 
   // 4. The Reference digest: the Body's exclusive c14n streamed into the digest (no copy of
-  // the canonical text, whatever the Body's size).
-  std::unique_ptr<Hash> hash = algorithm->digest->new_hash();
-  Digest digest;
-  if (hash == nullptr || !Canonicalise(doc, body, XML_C14N_EXCLUSIVE_1_0, {}, hash.get())) {
-    return {ErrorCode::kWssMalformedSecurity,
-            "the Body cannot be canonicalised (relative namespace URI?)"};
+  // the canonical text, whatever the Body's size) — or the digest Verify just checked over
+  // this very Body with the same c14n and digest, when the Body has not changed since
+  // (removing the Security header and adding a Header do not touch the Body's c14n).
+  std::string digest_b64;
+  if (verified != nullptr && !body_changed && verified->body == body &&
+      verified->body_digest_uri == algorithm->digest->uri && !verified->body_digest.empty()) {
+    digest_b64 = Base64Encode(verified->body_digest);
+  } else {
+    std::unique_ptr<Hash> hash = algorithm->digest->new_hash();
+    Digest body_digest;
+    if (hash == nullptr || !Canonicalise(doc, body, XML_C14N_EXCLUSIVE_1_0, {}, hash.get())) {
+      return {ErrorCode::kWssMalformedSecurity,
+              "the Body cannot be canonicalised (relative namespace URI?)"};
+    }
+    if (!hash->Final(&body_digest)) {
+      return Internal("cannot finish the Body digest");
+    }
+    digest_b64 = Base64Encode(body_digest.view());
   }
-  if (!hash->Final(&digest)) {
-    return Internal("cannot finish the Body digest");
-  }
-  const std::string digest_b64 = Base64Encode(digest.view());
 
   // 5. SignatureValue: the algorithm's primitive over the digest of the canonical SignedInfo.
   const std::string signed_info = CanonicalSignedInfo(*algorithm, body_id, digest_b64);
-  hash = algorithm->digest->new_hash();
+  std::unique_ptr<Hash> hash = algorithm->digest->new_hash();
+  Digest digest;
   if (hash == nullptr || !hash->Update(signed_info.data(), signed_info.size()) ||
       !hash->Final(&digest)) {
     return Internal("cannot digest SignedInfo");

@@ -531,7 +531,7 @@ Result<DecodedPtr> ResolveSigner(const xmlNode* key_info, const xmlNode* securit
 // The verdict on a Signature whose shape, algorithms, Reference target and key we checked.
 Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& parts,
                            const SignerKey& key, const SignatureAlgorithm& signature_algorithm,
-                           const DigestAlgorithm& digest_algorithm) {
+                           const DigestAlgorithm& digest_algorithm, Digest* body_digest) {
   // 1. The Reference: digest of the canonical Body against DigestValue.
   const std::optional<std::string> expected =
       Base64Decode(TextContent(parts.digest_value), sizeof(Digest::bytes));
@@ -548,7 +548,7 @@ Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& par
   if (!Canonicalise(doc, body, mode, parts.reference_prefixes, hash.get())) {
     return Malformed("the signed Body cannot be canonicalised (relative namespace URI?)");
   }
-  Digest digest;
+  Digest& digest = *body_digest;
   if (!hash->Final(&digest)) {
     return {ErrorCode::kGatewayInternal, "cannot finish the Body digest"};
   }
@@ -570,10 +570,11 @@ Status CheckSignatureValue(xmlDoc* doc, xmlNode* body, const SignatureParts& par
                     hash.get())) {
     return Malformed("ds:SignedInfo cannot be canonicalised (relative namespace URI?)");
   }
-  if (!hash->Final(&digest)) {
+  Digest signed_info_digest;
+  if (!hash->Final(&signed_info_digest)) {
     return {ErrorCode::kGatewayInternal, "cannot finish the SignedInfo digest"};
   }
-  return signature_algorithm.verify(key, digest.view(), *value);
+  return signature_algorithm.verify(key, signed_info_digest.view(), *value);
 }
 
 }  // namespace
@@ -661,8 +662,9 @@ Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envel
             "the signer certificate's key (" + KeyDescription(key) +
                 ") does not fit SignatureMethod " + std::string(signature_algorithm->name)};
   }
+  Digest body_digest;
   st = CheckSignatureValue(envelope.doc(), envelope.body(), parts, key, *signature_algorithm,
-                           *digest_algorithm);
+                           *digest_algorithm, &body_digest);
   if (!st.ok()) {
     return st;
   }
@@ -678,6 +680,12 @@ Result<VerifiedSignature> Verifier::Verify(const envelope::ParsedEnvelope& envel
   out.signature_algorithm = std::string(signature_algorithm->uri);
   out.digest_algorithm = std::string(digest_algorithm->uri);
   out.weak = signature_algorithm->weak || digest_algorithm->weak;
+  if (parts.reference_transform &&
+      parts.reference_prefixes.find_first_not_of(" \t\r\n") == std::string::npos) {
+    out.body_digest_uri = std::string(digest_algorithm->uri);
+    out.body_digest = std::string(body_digest.view());
+    out.body = envelope.body();
+  }
   return out;
 }
 

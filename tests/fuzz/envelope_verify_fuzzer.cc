@@ -7,7 +7,8 @@
 // Oracles beyond the sanitizers (ASan, UBSan, LSan): a request the gateway parsed and re-signed
 // must re-parse and verify with the gateway's own Verifier (the gateway re-signs every request
 // it forwards and every answer; a signature it cannot verify itself is a bug); whatever
-// ParseRequest accepts, ParseEnvelope accepts; the signer never fails internally.
+// ParseRequest accepts, ParseEnvelope accepts; CheckResponse (no tree) gives ParseEnvelope's
+// verdict, code and message; the signer never fails internally.
 //
 // Environment: SHEPGW_FUZZ_PKI_DIR = a directory made by gen-wss-test-pki.sh (required).
 // Run: tests/fuzz/README.md.
@@ -140,8 +141,10 @@ bool HasRelativeNamespace(const xmlNode* node) {
   return false;
 }
 
-void ResignAndCheck(const State& st, envelope::ParsedEnvelope& parsed) {
-  const Status signed_status = st.signer->SignEnvelope(parsed);
+void ResignAndCheck(const State& st, envelope::ParsedEnvelope& parsed,
+                    const wss::VerifiedSignature* verified_request) {
+  // As the pipeline does: a verified request's Body digest is reused by the signer.
+  const Status signed_status = st.signer->SignEnvelope(parsed, verified_request);
   Report("SignEnvelope", signed_status);
   if (!signed_status.ok()) {
     // Refusals on bad input (e.g. a Body id that is not a plain token) are fine; the gateway
@@ -180,7 +183,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const envelope::ParseLimits limits = FuzzLimits();
 
   bool is_fault = false;
-  (void)envelope::CheckResponse(in, limits, &is_fault);
+  const Status checked = envelope::CheckResponse(in, limits, &is_fault);
 
   auto request = envelope::ParseRequest(in, limits);
   Report("ParseRequest", request.status);
@@ -190,13 +193,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (verified.ok() && verified->signer == nullptr) {
       Die("Verify succeeded without a signer certificate");
     }
-    ResignAndCheck(st, *request.envelope);
+    ResignAndCheck(st, *request.envelope, verified.ok() ? &*verified : nullptr);
   }
 
   auto any = envelope::ParseEnvelope(in, limits);
   // ParseEnvelope is ParseRequest without the operation and requestInfo checks.
   if (request.status.ok() && !any.status.ok()) {
     Die("ParseRequest accepted what ParseEnvelope refused: " + any.status.ToString());
+  }
+  // CheckResponse scans without a tree; it must say exactly what ParseEnvelope says.
+  if (checked.code() != any.status.code() || checked.message() != any.status.message() ||
+      (any.status.ok() && is_fault != any.envelope->is_fault())) {
+    Die("CheckResponse (" + checked.ToString() + ") disagrees with ParseEnvelope (" +
+        any.status.ToString() + ")");
   }
   if (any.status.ok()) {
     auto signed_doc = st.signer->SignDocument(in, limits);

@@ -32,6 +32,13 @@ struct VerifiedSignature {
   std::string signature_algorithm;  // URI
   std::string digest_algorithm;     // URI
   bool weak = false;                // SHA-1 was used (allowed by config, reported)
+  // The verified digest of the Body when its Reference used exclusive c14n without an
+  // InclusiveNamespaces PrefixList — exactly what the Signer computes for that Body with the
+  // same digest — so re-signing the same tree need not canonicalise the Body again. Empty
+  // otherwise. `body` identifies the Body element it belongs to.
+  std::string body_digest_uri;
+  std::string body_digest;
+  const void* body = nullptr;
 };
 
 struct VerifyPolicy {
@@ -60,7 +67,10 @@ class Signer {
   // Removes every wsse:Security header of the envelope and adds the gateway's signature over
   // its Body (adding wsu:Id to the Body and a Header when absent). The tree is modified in
   // place; serialise it afterwards.
-  Status SignEnvelope(envelope::ParsedEnvelope& envelope) const;
+  // `verified`: this envelope's Verify result, whose Body digest is reused when it fits (same
+  // digest algorithm, same Body element, the Body unchanged since).
+  Status SignEnvelope(envelope::ParsedEnvelope& envelope,
+                      const VerifiedSignature* verified = nullptr) const;
   // Signs an XML SOAP 1.1 envelope given as bytes (responses, `shepgw sign`); returns the
   // signed document.
   Result<std::string> SignDocument(std::string_view xml, const envelope::ParseLimits& limits) const;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "shepgw/envelope/envelope.h"
 #include "unit/envelope/test_util.h"
@@ -70,6 +71,54 @@ TEST(CheckResponseTest, GarbageAndHostileInput) {
   small.max_bytes = 10;
   EXPECT_EQ(CheckResponse(Soap(std::string(kResponseBody)), small, &is_fault).code(),
             ErrorCode::kEnvelopeLimitExceeded);
+}
+
+// CheckResponse builds no tree; its verdict must still be ParseEnvelope's, code and message,
+// including the first error when there are several, and the two errors libxml2's tree
+// builder raises on well-formed input (xml:id).
+TEST(CheckResponseTest, SameVerdictAsParseEnvelope) {
+  const std::string body(kResponseBody);
+  const std::string f = "<soapenv:Fault><faultcode>c</faultcode></soapenv:Fault>";
+  const std::vector<std::string> docs = {
+      Soap(body),
+      Soap(f),
+      Soap(f + body),
+      Soap(body + f),
+      Soap(" <!-- c --> " + body + " <?pi x?> "),
+      Soap("<![CDATA[ ]]>" + body),
+      Soap("<![CDATA[x]]>" + body),
+      Soap(body + "text"),
+      Soap(""),
+      Soap("", "<soapenv:Header/><soapenv:Header/>"),
+      "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "<soapenv:Body>" + body + "</soapenv:Body><soapenv:Header/></soapenv:Envelope>",
+      "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "<soapenv:Body>" + body + "x</soapenv:Body><soapenv:Body/></soapenv:Envelope>",
+      "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+      "<soapenv:Body>" + body + body + "</soapenv:Body><x/></soapenv:Envelope>",
+      "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">t"
+      "</soapenv:Envelope>",
+      "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"/>",
+      "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/></e:Envelope>",
+      "<Envelope><Body/></Envelope>",
+      Soap("<a xml:id=\"1x\"/>"),
+      Soap("<a xml:id=\"a\"><b xml:id=\"a\"/></a>"),
+      Soap("<a xml:id=\"a&#38;b\"/>"),
+      Soap("<a xml:id=\"ok\"><b xml:id=\"fine\"/></a>"),
+      Soap(body) + "<trailing/>",
+      Soap("<a>"),
+  };
+  for (const std::string& doc : docs) {
+    SCOPED_TRACE(doc);
+    bool is_fault = false;
+    const Status checked = CheckResponse(doc, {}, &is_fault);
+    const ParseOutcome parsed = ParseEnvelope(doc, {});
+    EXPECT_EQ(checked.code(), parsed.status.code());
+    EXPECT_EQ(checked.message(), parsed.status.message());
+    if (parsed.status.ok()) {
+      EXPECT_EQ(is_fault, parsed.envelope->is_fault());
+    }
+  }
 }
 
 TEST(CheckResponseTest, NullIsFaultIsAllowed) {

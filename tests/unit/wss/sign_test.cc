@@ -117,6 +117,40 @@ TEST_P(SignTest, ReplacesTheClientSignatureAndVerifies) {
   EXPECT_NE(XmlSec1Verify(tampered, GetParam().first), 0);
 }
 
+// Re-signing after Verify reuses the Body digest Verify checked (same exclusive c14n, same
+// digest): proved by poisoning it — the poisoned digest lands in the signature — and by the
+// cases where it must not be used (another Body element).
+TEST_P(SignTest, ReusesTheVerifiedBodyDigestOnlyForThatBody) {
+  for (const int variant : {0, 1, 2}) {
+    SCOPED_TRACE(variant);
+    Result<std::string> client = BuildClientMessage(ClientMessage{});
+    ASSERT_TRUE(client.ok());
+    envelope::ParseOutcome out = envelope::ParseRequest(*client, {});
+    ASSERT_TRUE(out.status.ok());
+    Result<VerifiedSignature> verified = verifier_.Verify(*out.envelope);
+    ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+    ASSERT_EQ(verified->body, out.envelope->body());
+    ASSERT_EQ(verified->body_digest.size(), 32u);
+    if (variant >= 1) {
+      verified->body_digest[0] = static_cast<char>(verified->body_digest[0] ^ 1);
+    }
+    if (variant == 2) {
+      verified->body = out.envelope->envelope();  // not this Body: computed afresh
+    }
+    ASSERT_TRUE(signer_.SignEnvelope(*out.envelope, &*verified).ok());
+    const std::string forwarded = out.envelope->Serialize();
+    envelope::ParseOutcome again = envelope::ParseRequest(forwarded, {});
+    ASSERT_TRUE(again.status.ok());
+    Result<VerifiedSignature> v = verifier_.Verify(*again.envelope);
+    if (variant == 1) {
+      EXPECT_EQ(v.status().code(), ErrorCode::kWssDigestMismatch);
+    } else {
+      EXPECT_TRUE(v.ok()) << v.status().ToString();
+      EXPECT_EQ(XmlSec1Verify(forwarded, GetParam().first), 0) << forwarded;
+    }
+  }
+}
+
 TEST_P(SignTest, UnsignedMessageWithoutHeaderOrId) {
   const std::string xml =
       "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body>"
