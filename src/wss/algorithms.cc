@@ -91,6 +91,10 @@ constexpr DigestAlgorithm kSha512Digest{"sha512", "http://www.w3.org/2001/04/xml
                                         kSha512,  false};
 constexpr DigestAlgorithm kSha1Digest{
     "sha1", "http://www.w3.org/2000/09/xmldsig#sha1", true, NewOpenSslHash<kSha1>, kSha1, false};
+// The legacy Kazakh spelling (shep-protocol §4.1: "xmldsig-more#sha1", sic): the same SHA-1.
+constexpr DigestAlgorithm kSha1LegacyKzDigest{"sha1", "http://www.w3.org/2001/04/xmldsig-more#sha1",
+                                              true,   NewOpenSslHash<kSha1>,
+                                              kSha1,  false};
 
 // --- digests (GOST, pki::gost on libgcrypt) -------------------------------------------------
 
@@ -139,9 +143,9 @@ constexpr DigestAlgorithm kGost34311Digest{
     false,       NewGostHash<kGost2004>,
     nullptr,     true};
 
-constexpr std::array<const DigestAlgorithm*, 6> kDigestAlgorithms = {
-    &kSha256Digest, &kSha384Digest,      &kSha512Digest,
-    &kSha1Digest,   &kStreebog512Digest, &kGost34311Digest};
+constexpr std::array<const DigestAlgorithm*, 7> kDigestAlgorithms = {
+    &kSha256Digest,      &kSha384Digest,    &kSha512Digest,       &kSha1Digest,
+    &kStreebog512Digest, &kGost34311Digest, &kSha1LegacyKzDigest};
 
 // --- RSA / ECDSA primitives (OpenSSL, over a digest) -----------------------------------------
 
@@ -297,7 +301,7 @@ Status GostVerify(const SignerKey& signer, std::string_view digest, std::string_
   return st.ok() ? st : NotVerified();
 }
 
-constexpr std::array<SignatureAlgorithm, 9> kSignatureAlgorithms = {{
+constexpr std::array<SignatureAlgorithm, 10> kSignatureAlgorithms = {{
     {"rsa-sha256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", false, &kSha256Digest,
      false, IsRsa, RsaSign<kSha256Digest>, RsaVerify<kSha256Digest>},
     {"rsa-sha384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384", false, &kSha384Digest,
@@ -312,6 +316,12 @@ constexpr std::array<SignatureAlgorithm, 9> kSignatureAlgorithms = {{
      false, IsEc, EcdsaSign<kSha512Digest>, EcdsaVerify<kSha512Digest>},
     {"rsa-sha1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1", true, &kSha1Digest, false, IsRsa,
      RsaSign<kSha1Digest>, RsaVerify<kSha1Digest>},
+    // Legacy Kazakh RSA-SHA1 clients (shep-protocol §4.1) write the non-standard
+    // "xmldsig-more#rsa-sha1": the same algorithm under the same config name (verify only —
+    // SignatureAlgorithmByName finds the standard row first, so the gateway never signs with
+    // this spelling).
+    {"rsa-sha1", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1", true, &kSha1LegacyKzDigest,
+     false, IsRsa, nullptr, RsaVerify<kSha1Digest>},
     // Kazakh GOST (docs/security.md § GOST). The 2004 pair is verified only: the gateway signs
     // with 2015-512 (GostSign refuses a key of another algorithm, so a 2004 gateway key cannot
     // sign even if configured).
@@ -323,15 +333,12 @@ constexpr std::array<SignatureAlgorithm, 9> kSignatureAlgorithms = {{
 }};
 
 // Recognised, not implemented: the 256-bit GOST 2015 pair (no signed sample proves its layout;
-// pki::gost refuses it too) and the legacy Kazakh RSA-SHA1 spellings under xmldsig-more
-// (shep-protocol §4.1).
-constexpr std::array<std::string_view, 2> kUnsupportedSignatureUris = {
+// pki::gost refuses it too).
+constexpr std::array<std::string_view, 1> kUnsupportedSignatureUris = {
     "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1",
 };
-constexpr std::array<std::string_view, 2> kUnsupportedDigestUris = {
+constexpr std::array<std::string_view, 1> kUnsupportedDigestUris = {
     "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-256",
-    "http://www.w3.org/2001/04/xmldsig-more#sha1",
 };
 
 template <size_t M>

@@ -1,6 +1,8 @@
 // Verifier: the accepted profile (every KeyInfo style, prefixes, id attributes) and every
 // defence, each with a message that would pass if that defence were removed.
 #include <gtest/gtest.h>
+#include <libxml/parser.h>
+#include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <xmlsec/openssl/crypto.h>
 #include <xmlsec/xmltree.h>
@@ -10,6 +12,7 @@
 
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/wss/wss.h"
+#include "support/gost_client.h"
 #include "unit/wss/test_pki.h"
 #include "wss/internal.h"
 
@@ -19,6 +22,9 @@ namespace {
 using testing::BuildClientMessage;
 using testing::ClientMessage;
 using testing::KeyInfoStyle;
+using testing::kRsaSha1;
+using testing::kSha1;
+using testing::LoadKey;
 
 std::string Replace(std::string s, std::string_view from, std::string_view to) {
   const size_t at = s.find(from);
@@ -420,14 +426,81 @@ TEST_F(VerifyTest, DuplicateTokenIdCounts) {
 
 // --- algorithms -----------------------------------------------------------------------------
 
+// Re-signs `signed_xml`'s SignedInfo after replacing its SignatureMethod and DigestMethod URIs
+// (the Body digest does not depend on how the DigestMethod is spelled), with the signer's RSA
+// key and SHA-1 — how a legacy Kazakh client writes its signature (shep-protocol §4.1). The
+// test-support c14n and OpenSSL do the work, not the wss module.
+std::string ResignWithUris(const std::string& signed_xml, const std::string& signature_uri,
+                           const std::string& digest_uri, const std::string& key_name) {
+  std::string xml = Replace(signed_xml, kRsaSha1, signature_uri);
+  xml = Replace(xml, std::string("Algorithm=\"") + kSha1 + "\"",
+                "Algorithm=\"" + digest_uri + "\"");
+  xmlDoc* doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, nullptr, 0);
+  if (doc == nullptr) {
+    return {};
+  }
+  const std::string c14n = shepgw::testing::C14nSubtree(doc, "//ds:SignedInfo");
+  xmlFreeDoc(doc);
+  pki::EvpPkeyPtr key = LoadKey(key_name);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 0;
+  std::string value(512, '\0');
+  len = value.size();
+  const bool ok = ctx != nullptr && !c14n.empty() &&
+                  EVP_DigestSignInit(ctx, nullptr, EVP_sha1(), nullptr, key.get()) == 1 &&
+                  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(value.data()), &len,
+                                 reinterpret_cast<const unsigned char*>(c14n.data()),
+                                 c14n.size()) == 1;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) {
+    return {};
+  }
+  value.resize(len);
+  std::string b64(4 * ((len + 2) / 3) + 1, '\0');
+  b64.resize(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                             reinterpret_cast<const unsigned char*>(value.data()),
+                             static_cast<int>(len)));
+  const size_t open = xml.find("<ds:SignatureValue>");
+  const size_t close = xml.find("</ds:SignatureValue>");
+  if (open == std::string::npos || close == std::string::npos) {
+    return {};
+  }
+  const size_t start = open + std::string("<ds:SignatureValue>").size();
+  return xml.substr(0, start) + b64 + xml.substr(close);
+}
+
+TEST_F(VerifyTest, LegacyKazakhRsaSha1SpellingsVerifyWhenRsaSha1IsAllowed) {
+  // shep-protocol §4.1: legacy clients sign RSA-SHA1 under "xmldsig-more#rsa-sha1" with the
+  // digest "xmldsig-more#sha1" (sic). The same algorithm as the standard spelling: verified when
+  // rsa-sha1 is allowed, reported weak, refused otherwise; a changed Body still fails.
+  ClientMessage m;
+  m.signature_method = kRsaSha1;
+  m.digest_method = kSha1;
+  Result<std::string> standard = BuildClientMessage(m);
+  ASSERT_TRUE(standard.ok()) << standard.status().ToString();
+  const std::string legacy =
+      ResignWithUris(*standard, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1",
+                     "http://www.w3.org/2001/04/xmldsig-more#sha1", "signer-rsa");
+  ASSERT_FALSE(legacy.empty());
+  ASSERT_NE(legacy.find("xmldsig-more#rsa-sha1"), std::string::npos);
+  Result<VerifiedSignature> r = Verify(legacy, {{"rsa-sha256", "rsa-sha1"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->signature_algorithm, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1");
+  EXPECT_TRUE(r->weak);
+  ExpectCode(legacy, ErrorCode::kWssAlgorithmNotAllowed, {{"rsa-sha256"}});
+  ExpectCode(Replace(legacy, "payload", "payloaX"), ErrorCode::kWssDigestMismatch,
+             {{"rsa-sha256", "rsa-sha1"}});
+  // A SignedInfo changed after signing (here: the spelling put back) no longer verifies.
+  ExpectCode(Replace(legacy, "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1", kRsaSha1),
+             ErrorCode::kWssSignatureInvalid, {{"rsa-sha256", "rsa-sha1"}});
+}
+
 TEST_F(VerifyTest, RecognisedButUnsupported) {
   // The 256-bit GOST 2015 pair (no proof of its layout; gost_test.cc has the implemented GOST
-  // rows) and the legacy Kazakh RSA row (xmldsig-more spellings).
+  // rows).
   for (const auto& [signature, digest] : std::vector<std::pair<std::string, std::string>>{
            {"urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256",
             "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-256"},
-           {"http://www.w3.org/2001/04/xmldsig-more#rsa-sha1",
-            "http://www.w3.org/2001/04/xmldsig-more#sha1"},
        }) {
     SCOPED_TRACE(signature);
     ClientMessage m;
