@@ -1,11 +1,13 @@
-// GOST algorithms, digests and keys on libgcrypt. The byte-order conversions here are the whole
-// interoperability story with NCA (docs/security.md § GOST): libgcrypt takes the digest as a
-// big-endian integer where GOST reads the hash output little-endian, and r, s, x, y, d as
-// big-endian integers where NCA stores them little-endian.
+// GOST algorithms, digests and keys on libgcrypt; signature verification's curve arithmetic is
+// OpenSSL's (gost_ec.cc). The byte-order conversions here are the whole interoperability story
+// with NCA (docs/security.md § GOST): libgcrypt takes the digest as a big-endian integer where
+// GOST reads the hash output little-endian, and r, s, x, y, d as big-endian integers where NCA
+// stores them little-endian.
 #include "shepgw/pki/gost.h"
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <mutex>
 
 #include <openssl/crypto.h>
@@ -217,6 +219,86 @@ Result<Algorithm> ParseKeyAlgorithmIdentifier(std::string_view der_bytes) {
   return *algorithm;
 }
 
+Status GcryptVerify(Algorithm algorithm, std::string_view xy_le, std::string_view digest,
+                    std::string_view signature) {
+  EnsureGcrypt();
+  const AlgorithmInfo& a = Describe(algorithm);
+  if (xy_le.size() != a.public_key_size || digest.size() != a.digest_size ||
+      signature.size() != a.signature_size) {
+    return {ErrorCode::kWssMalformedSecurity, std::string(a.name) + " input of the wrong size"};
+  }
+  const size_t half = a.signature_size / 2;
+  const std::string r = Reversed(signature.substr(0, half));
+  const std::string s = Reversed(signature.substr(half));
+  const std::string e = Reversed(digest);
+  const std::string q = Sec1Point(algorithm, xy_le);
+  gcry_sexp_t key = nullptr;
+  gcry_sexp_t sig = nullptr;
+  gcry_sexp_t data = nullptr;
+  gcry_error_t err = gcry_sexp_build(&key, nullptr, "(public-key(ecc(curve %s)(q %b)))",
+                                     CurveName(algorithm), static_cast<int>(q.size()), q.data());
+  SexpPtr key_holder(key);
+  if (err == 0) {
+    err = gcry_sexp_build(&sig, nullptr, "(sig-val(gost(r %b)(s %b)))", static_cast<int>(half),
+                          r.data(), static_cast<int>(half), s.data());
+  }
+  SexpPtr sig_holder(sig);
+  if (err == 0) {
+    err = gcry_sexp_build(&data, nullptr, "(data(flags gost)(value %b))",
+                          static_cast<int>(e.size()), e.data());
+  }
+  SexpPtr data_holder(data);
+  if (err != 0) {
+    return {ErrorCode::kGatewayInternal, "gcry_sexp_build: " + GcryError(err)};
+  }
+  err = gcry_pk_verify(sig, data, key);
+  if (gcry_err_code(err) == GPG_ERR_BAD_SIGNATURE) {
+    return {ErrorCode::kWssSignatureInvalid,
+            std::string(a.name) + " signature does not verify with the signer's key"};
+  }
+  if (err != 0) {
+    // r or s out of range and the like: an invalid signature, not our failure.
+    return {ErrorCode::kWssSignatureInvalid,
+            std::string(a.name) + " signature rejected: " + gcry_strerror(err)};
+  }
+  return Status::Ok();
+}
+
+std::array<std::string, 6> GcryptCurveParams(Algorithm algorithm) {
+  EnsureGcrypt();
+  EcCtxPtr ctx = CurveContext(algorithm);
+  if (!ctx) {
+    return {};
+  }
+  const auto hex = [](gcry_mpi_t m) {
+    std::string out;
+    unsigned char* buf = nullptr;
+    if (m != nullptr && gcry_mpi_aprint(GCRYMPI_FMT_HEX, &buf, nullptr, m) == 0) {
+      out = reinterpret_cast<const char*>(buf);
+      gcry_free(buf);
+    }
+    for (char& c : out) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const size_t nz = out.find_first_not_of('0');
+    return nz == std::string::npos ? std::string("0") : out.substr(nz);
+  };
+  std::array<std::string, 6> out;
+  const std::array<const char*, 4> names = {"p", "a", "b", "n"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    MpiPtr m(gcry_mpi_ec_get_mpi(names[i], ctx.get(), 1));
+    out[i] = hex(m.get());
+  }
+  PointPtr g(gcry_mpi_ec_get_point("g", ctx.get(), 1));
+  MpiPtr x(gcry_mpi_new(0));
+  MpiPtr y(gcry_mpi_new(0));
+  if (g && gcry_mpi_ec_get_affine(x.get(), y.get(), g.get(), ctx.get()) == 0) {
+    out[4] = hex(x.get());
+    out[5] = hex(y.get());
+  }
+  return out;
+}
+
 }  // namespace internal
 
 const AlgorithmInfo& Describe(Algorithm algorithm) {
@@ -306,7 +388,12 @@ Result<PublicKey> PublicKey::FromXy(Algorithm algorithm, std::string_view xy_le)
     return Status(ErrorCode::kPkiKeyInvalid,
                   std::string(a.name) + " public key is not a point on " + CurveName(algorithm));
   }
-  return PublicKey(algorithm, std::string(xy_le));
+  // The verifier's copy of Q (OpenSSL), built once per key; it checks the curve equation too.
+  auto point = internal::EcPointFromXy(algorithm, xy_le);
+  if (!point.ok()) {
+    return point.status();
+  }
+  return PublicKey(algorithm, std::string(xy_le), std::move(point).value());
 }
 
 Result<PublicKey> PublicKey::FromSpki(std::string_view spki_der) {
@@ -354,41 +441,7 @@ Status PublicKey::Verify(std::string_view digest, std::string_view signature) co
             std::string(a.name) + " signature is " + std::to_string(signature.size()) +
                 " bytes, not " + std::to_string(a.signature_size)};
   }
-  const size_t half = a.signature_size / 2;
-  const std::string r = internal::Reversed(signature.substr(0, half));
-  const std::string s = internal::Reversed(signature.substr(half));
-  const std::string e = internal::Reversed(digest);
-  const std::string q = Sec1Point(algorithm_, xy_);
-  gcry_sexp_t key = nullptr;
-  gcry_sexp_t sig = nullptr;
-  gcry_sexp_t data = nullptr;
-  gcry_error_t err = gcry_sexp_build(&key, nullptr, "(public-key(ecc(curve %s)(q %b)))",
-                                     CurveName(algorithm_), static_cast<int>(q.size()), q.data());
-  SexpPtr key_holder(key);
-  if (err == 0) {
-    err = gcry_sexp_build(&sig, nullptr, "(sig-val(gost(r %b)(s %b)))", static_cast<int>(half),
-                          r.data(), static_cast<int>(half), s.data());
-  }
-  SexpPtr sig_holder(sig);
-  if (err == 0) {
-    err = gcry_sexp_build(&data, nullptr, "(data(flags gost)(value %b))",
-                          static_cast<int>(e.size()), e.data());
-  }
-  SexpPtr data_holder(data);
-  if (err != 0) {
-    return {ErrorCode::kGatewayInternal, "gcry_sexp_build: " + GcryError(err)};
-  }
-  err = gcry_pk_verify(sig, data, key);
-  if (gcry_err_code(err) == GPG_ERR_BAD_SIGNATURE) {
-    return {ErrorCode::kWssSignatureInvalid,
-            std::string(a.name) + " signature does not verify with the signer's key"};
-  }
-  if (err != 0) {
-    // r or s out of range and the like: an invalid signature, not our failure.
-    return {ErrorCode::kWssSignatureInvalid,
-            std::string(a.name) + " signature rejected: " + gcry_strerror(err)};
-  }
-  return Status::Ok();
+  return internal::EcVerify(algorithm_, point_ ? point_->point : nullptr, digest, signature);
 }
 
 Status PublicKey::Verify(Algorithm signature_algorithm, std::string_view digest,

@@ -43,6 +43,10 @@
 
 namespace shepgw::pki::gost {
 
+namespace internal {
+struct EcPoint;  // a public key's Q as an OpenSSL EC_POINT (src/pki/gost_internal.h)
+}  // namespace internal
+
 // kGost2015_512 keeps NCA's own spelling (GOST2015_512): two digit runs need the separator.
 enum class Algorithm { kGost2015_512, kGost2004 };  // NOLINT(readability-identifier-naming)
 
@@ -108,6 +112,7 @@ class PublicKey {
   // The SubjectPublicKeyInfo DER, as NCA writes it.
   std::string ToSpki() const;
   // Verifies `signature` (r_LE‖s_LE) over `digest` (digest_size bytes, as Digest::Final gives).
+  // The curve arithmetic is OpenSSL's (public data only; docs/decisions/0004 addendum).
   Status Verify(std::string_view digest, std::string_view signature) const;
   // The same, for a signature whose algorithm the message names (SignatureMethod, signature
   // OID): a key of another algorithm → kPkiKeyInvalid.
@@ -117,9 +122,12 @@ class PublicKey {
   Status VerifyData(std::string_view data, std::string_view signature) const;
 
  private:
-  PublicKey(Algorithm algorithm, std::string xy) : algorithm_(algorithm), xy_(std::move(xy)) {}
+  PublicKey(Algorithm algorithm, std::string xy, std::shared_ptr<const internal::EcPoint> point)
+      : algorithm_(algorithm), xy_(std::move(xy)), point_(std::move(point)) {}
   Algorithm algorithm_;
   std::string xy_;
+  // Q on OpenSSL's group, built once at creation; shared by copies, never modified.
+  std::shared_ptr<const internal::EcPoint> point_;
 };
 
 class PrivateKey {
