@@ -1,5 +1,5 @@
-// Raw GOST primitive costs (pki/gost.h on libgcrypt), one core: what a GOST WS-Security
-// verify or sign will add on top of the XML work bench_wss measures. Run by
+// Raw GOST primitive costs (pki/gost.h: libgcrypt signs, OpenSSL EC verifies), one core: what a
+// GOST WS-Security verify or sign will add on top of the XML work bench_wss measures. Run by
 // bench/run-wss-bench.sh after bench_wss; docs/performance.md has the figures.
 #include <string>
 

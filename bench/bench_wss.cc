@@ -414,8 +414,9 @@ void BM_RawEcdsaP256Verify(benchmark::State& state) {
   PrimitiveVerify(state, fixture->ec_key.get());
 }
 
-// The GOST 34.10-2015-512 primitives (libgcrypt, via pki::gost) over a 64-byte digest with the
-// gateway's key: the floor under the GOST rows (bench_gost has them with fresh keys too).
+// The GOST 34.10-2015-512 primitives (via pki::gost: libgcrypt signs, OpenSSL EC verifies) over a
+// 64-byte digest with the gateway's key: the floor under the GOST rows (bench_gost has them with
+// fresh keys too).
 void BM_RawGost2015Sign(benchmark::State& state) {
   const pki::gost::PrivateKey& key = *fixture->gateway_gost_key;
   const std::string digest(64, '\x01');
@@ -489,7 +490,7 @@ class SummaryReporter : public benchmark::ConsoleReporter {
     }
     Ratio("verify(2 KB) / raw RSA-2048 verify", "BM_Verify/2048", "BM_RawRsa2048Verify", 0.25);
     Ratio("sign RSA(2 KB) / raw RSA-2048 sign", "BM_SignRsa/2048", "BM_RawRsa2048Sign", 0.75);
-    // GOST: no target; how much of the time is the libgcrypt primitive.
+    // GOST: no target; how much of the time is the pki::gost primitive.
     Ratio("verify GOST(2 KB) / raw GOST-2015 verify", "BM_VerifyGost/2048", "BM_RawGost2015Verify",
           0);
     Ratio("sign GOST(2 KB) / raw GOST-2015 sign", "BM_SignGost/2048", "BM_RawGost2015Sign", 0);

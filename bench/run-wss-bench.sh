@@ -39,10 +39,10 @@ trap 'rm -f "$out"' EXIT
 echo
 sed -n '/^== bench_wss summary/,$p' "$out"
 
-# GOST WS-Security (bench_wss's *Gost* rows) beside the raw libgcrypt primitives: the XML work
+# GOST WS-Security (bench_wss's *Gost* rows) beside the raw pki::gost primitives: the XML work
 # on top of the curve arithmetic.
 echo
-echo "== GOST WS-Security, 2 KB, beside the libgcrypt 2015-512 primitives (from the summary)"
+echo "== GOST WS-Security, 2 KB, beside the raw 2015-512 primitives (from the summary)"
 printf '%-28s %12s %12s %12s\n' benchmark "cpu us/call" "calls/s(cpu)" "wall us/call"
 sed -n '/^== bench_wss summary/,$p' "$out" | grep -E 'Gost|GOST' || true
 echo
