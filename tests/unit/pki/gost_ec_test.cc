@@ -2,8 +2,10 @@
 // parameters, a sound group, and the same verdict on random signatures and their mutations.
 // The NCA known-answer tests in gost_test.cc prove the byte conventions; these catch a
 // regression in either verifier (white-box: src/pki/gost_internal.h).
+#include <atomic>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -162,6 +164,36 @@ TEST(GostEcTest, AgreesWithLibgcryptOnRandomAndMutatedSignatures) {
     // e = 0 and e = n are the same e (1): a signature over one verifies over the other.
     ExpectBoth(key.public_key(), n_digest, key.Sign(std::string(info.digest_size, '\0')).value(),
                true, "e = 0 signature over e = n");
+  }
+}
+
+// One PublicKey (one shared EC_POINT, the shared group) verified from several threads at once:
+// every verdict right. Each call has its own BN_CTX; nothing shared is written.
+TEST(GostEcTest, SharedKeyVerifiesConcurrently) {
+  for (const Algorithm a : kBoth) {
+    auto key = PrivateKey::Generate(a);
+    ASSERT_TRUE(key.ok()) << key.status().ToString();
+    const PublicKey pub = key->public_key();  // copies share the point
+    const std::string digest = ComputeDigest(a, "concurrent");
+    const std::string sig = key->Sign(digest).value();
+    std::string bad = sig;
+    bad[7] ^= 4;
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 25; ++i) {
+          if (!pub.Verify(digest, sig).ok() ||
+              pub.Verify(digest, bad).code() != ErrorCode::kWssSignatureInvalid) {
+            ++wrong;
+          }
+        }
+      });
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    EXPECT_EQ(wrong.load(), 0) << Describe(a).name;
   }
 }
 
