@@ -2,6 +2,7 @@
 #include "shepgw/envelope/envelope.h"
 
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 #include <libxml/parser.h>
@@ -368,8 +369,18 @@ void Salvage(xmlDoc* doc, RequestInfo* info) {
   }
 }
 
-int AppendToString(void* context, const char* buffer, int len) {
-  static_cast<std::string*>(context)->append(buffer, static_cast<size_t>(len));
+// xmlSaveToIO's write callback for SerializeTo: one piece of libxml2's output buffer.
+struct SinkContext {
+  const std::function<bool(std::string_view)>* sink;
+  bool refused = false;
+};
+
+int WriteToSink(void* context, const char* buffer, int len) {
+  auto* c = static_cast<SinkContext*>(context);
+  if (c->refused || !(*c->sink)(std::string_view(buffer, static_cast<size_t>(len)))) {
+    c->refused = true;
+    return -1;  // libxml2 stops writing (the output buffer's error)
+  }
   return len;
 }
 
@@ -447,16 +458,25 @@ ParsedEnvelope::~ParsedEnvelope() { xmlFreeDoc(doc_); }
 std::string ParsedEnvelope::Serialize() const {
   std::string out;
   out.reserve(input_size_ + 64);
+  (void)SerializeTo([&out](std::string_view piece) {
+    out.append(piece);
+    return true;
+  });
+  return out;
+}
+
+bool ParsedEnvelope::SerializeTo(const std::function<bool(std::string_view)>& sink) const {
+  SinkContext context{&sink};
   // No formatting options: whitespace, comments, CDATA and namespace declarations come out as
   // they are in the tree. Forcing UTF-8 (we only accept UTF-8) keeps non-ASCII text as raw
   // UTF-8 rather than character references, and makes the declaration say so.
-  xmlSaveCtxtPtr save = xmlSaveToIO(AppendToString, nullptr, &out, "UTF-8", 0);
+  xmlSaveCtxtPtr save = xmlSaveToIO(WriteToSink, nullptr, &context, "UTF-8", 0);
   if (save == nullptr) {
-    return {};
+    return false;
   }
   xmlSaveDoc(save, doc_);
-  xmlSaveClose(save);
-  return out;
+  const int rc = xmlSaveClose(save);
+  return rc >= 0 && !context.refused;
 }
 
 ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits) {

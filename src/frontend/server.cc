@@ -291,7 +291,7 @@ struct Worker {
                         std::to_string(limits.max_body_bytes) + " bytes");
     }
     size_t len = 0;
-    const char* body = soap_http_get_body(ctx, &len);
+    char* body = soap_http_get_body(ctx, &len);
     if (body == nullptr) {
       if (ctx->error == SOAP_EOM) {
         return Refuse(ErrorCode::kHttpBodyTooLarge, "chunked body exceeds the limit of " +
@@ -312,7 +312,16 @@ struct Worker {
     if (soap_end_recv(ctx) != SOAP_OK) {
       ctx->keep_alive = 0;
     }
-    return Send(server->pipeline.Handle(MakeRequest(std::string_view(body, len))));
+    pipeline::HttpRequest request = MakeRequest(std::string_view(body, len));
+    // soap_http_get_body returns one soap_malloc block (Content-Length and chunked bodies
+    // alike), which soap_dealloc frees on its own: give it back as soon as the pipeline is
+    // done with it, not at soap_end after the answer (a 10 MB body would otherwise be held
+    // beside its 50 MB tree and the serialised request).
+    request.release_body = [this, body, len] {
+      soap_dealloc(ctx, body);
+      Log().debug("peer {}: request body ({} bytes) released", conn.peer, len);
+    };
+    return Send(server->pipeline.Handle(request));
   }
 
   int HandleGet() {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,12 @@ struct HttpRequest {
   std::chrono::steady_clock::time_point received_at;
   // When the client will stop waiting (received_at + limits), passed down to the upstream.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Optional: frees the memory `body` points into. Handle() calls it at most once, as soon as
+  // it reads the body no more — right after the parse when the re-signed tree is what goes
+  // upstream, after the upstream call when the received bytes are forwarded as they are —
+  // so that a 10 MB message is not held beside its tree. `body` is not read after it (its
+  // size is recorded before).
+  std::function<void()> release_body;
 };
 
 struct HttpResponse {

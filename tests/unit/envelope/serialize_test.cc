@@ -1,10 +1,12 @@
 // ParsedEnvelope::Serialize: what is forwarded must be what was received.
+#include <algorithm>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <libxml/tree.h>
 
-#include <string>
-
 #include "shepgw/envelope/envelope.h"
+
 #include "unit/envelope/test_util.h"
 
 namespace shepgw::envelope {
@@ -41,8 +43,8 @@ TEST(SerializeTest, DataPayloadIsByteIdentical) {
 }
 
 TEST(SerializeTest, RoundTripParsesToTheSameInfo) {
-  for (const char* file : {"sendmessage_soap_env.xml", "sendmessage_default_ns.xml",
-                           "sendmessage_signed_like.xml"}) {
+  for (const char* file :
+       {"sendmessage_soap_env.xml", "sendmessage_default_ns.xml", "sendmessage_signed_like.xml"}) {
     const ParseOutcome first = ParseRequest(ReadTestData(file), {});
     ASSERT_TRUE(first.status.ok()) << file << ": " << first.status.ToString();
     const std::string once = first.envelope->Serialize();
@@ -74,6 +76,48 @@ TEST(SerializeTest, ReflectsTreeModifications) {
   xmlSetProp(parsed.envelope->body(), reinterpret_cast<const xmlChar*>("Id"),
              reinterpret_cast<const xmlChar*>("id-1"));
   EXPECT_NE(parsed.envelope->Serialize().find("<SOAP-ENV:Body Id=\"id-1\">"), std::string::npos);
+}
+
+// A large envelope (records, as in the 10 MB benchmark message) comes out in many pieces
+// whose concatenation is exactly Serialize()'s string.
+std::string LargeRequest(size_t records) {
+  std::string payload;
+  for (size_t i = 0; i < records; ++i) {
+    payload += "<record><iin>" + std::to_string(931002451325 + i) +
+               "</iin><name>Иванов Иван &amp; Co</name></record>";
+  }
+  std::string in = ReadTestData("sendmessage_soap_env.xml");
+  const size_t at = in.find("</ns4:data>");
+  EXPECT_NE(at, std::string::npos);
+  in.insert(at, payload);
+  return in;
+}
+
+TEST(SerializeTest, SerializeToHandsOverTheSameBytesInPieces) {
+  const std::string in = LargeRequest(20000);
+  ASSERT_GT(in.size(), size_t{1} << 20);
+  const ParseOutcome parsed = ParseRequest(in, {});
+  ASSERT_TRUE(parsed.status.ok()) << parsed.status.ToString();
+  std::string joined;
+  size_t pieces = 0;
+  size_t largest = 0;
+  ASSERT_TRUE(parsed.envelope->SerializeTo([&](std::string_view piece) {
+    joined.append(piece);
+    ++pieces;
+    largest = std::max(largest, piece.size());
+    return true;
+  }));
+  EXPECT_EQ(joined, parsed.envelope->Serialize());
+  EXPECT_GT(pieces, 100u);
+  EXPECT_LE(largest, size_t{64} * 1024);  // never the whole envelope at once
+}
+
+TEST(SerializeTest, SerializeToStopsAtTheFirstRefusedPiece) {
+  const ParseOutcome parsed = ParseRequest(LargeRequest(2000), {});
+  ASSERT_TRUE(parsed.status.ok()) << parsed.status.ToString();
+  int calls = 0;
+  EXPECT_FALSE(parsed.envelope->SerializeTo([&](std::string_view) { return ++calls < 3; }));
+  EXPECT_EQ(calls, 3);
 }
 
 }  // namespace
