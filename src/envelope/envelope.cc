@@ -391,19 +391,21 @@ struct EnvelopeParser {
   // The steps every envelope goes through: hardened parse, then the SOAP 1.1 shape.
   // Returns false with outcome->status set on failure (doc is set once parsing succeeded).
   static bool ParseSoap(std::string_view bytes, const ParseLimits& limits, ParseOutcome* outcome,
-                        internal::XmlDocPtr* doc, SoapParts* parts) {
-    outcome->status = internal::ParseXml(bytes, limits, doc);
+                        internal::XmlDocPtr* doc, SoapParts* parts,
+                        const std::function<void(size_t)>& consumed = {}) {
+    outcome->status = internal::ParseXml(bytes, limits, doc, consumed);
     if (outcome->status.ok()) {
       outcome->status = CheckSoap(doc->get(), parts);
     }
     return outcome->status.ok();
   }
 
-  static ParseOutcome Parse(std::string_view bytes, const ParseLimits& limits) {
+  static ParseOutcome Parse(std::string_view bytes, const ParseLimits& limits,
+                            const std::function<void(size_t)>& consumed) {
     ParseOutcome outcome;
     internal::XmlDocPtr doc;
     SoapParts parts;
-    if (!ParseSoap(bytes, limits, &outcome, &doc, &parts)) {
+    if (!ParseSoap(bytes, limits, &outcome, &doc, &parts, consumed)) {
       if (doc) {
         Salvage(doc.get(), &outcome.info);  // the messageId for the log line, when readable
       }
@@ -479,9 +481,10 @@ bool ParsedEnvelope::SerializeTo(const std::function<bool(std::string_view)>& si
   return rc >= 0 && !context.refused;
 }
 
-ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits) {
+ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits,
+                          const std::function<void(size_t)>& consumed) {
   InitXmlLibrary();  // a no-op after the first call; keeps a forgotten init from mattering
-  return EnvelopeParser::Parse(bytes, limits);
+  return EnvelopeParser::Parse(bytes, limits, consumed);
 }
 
 ParseOutcome ParseEnvelope(std::string_view bytes, const ParseLimits& limits) {

@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -316,10 +317,23 @@ struct Worker {
     // soap_http_get_body returns one soap_malloc block (Content-Length and chunked bodies
     // alike), which soap_dealloc frees on its own: give it back as soon as the pipeline is
     // done with it, not at soap_end after the answer (a 10 MB body would otherwise be held
-    // beside its 50 MB tree and the serialised request).
-    request.release_body = [this, body, len] {
-      soap_dealloc(ctx, body);
-      Log().debug("peer {}: request body ({} bytes) released", conn.peer, len);
+    // beside its 50 MB tree). A prefix the parser is done with gives its pages back to the
+    // kernel at once (MADV_DONTNEED: the block stays allocated and nothing reads those
+    // pages again; only pages wholly inside the body, so neither malloc's chunk header
+    // before it nor gSOAP's canary and list link after it are touched).
+    request.release_body = [this, body, len, dropped = body](size_t n) mutable {
+      if (n >= len) {
+        soap_dealloc(ctx, body);
+        Log().debug("peer {}: request body ({} bytes) released", conn.peer, len);
+        return;
+      }
+      static const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+      const auto from = (reinterpret_cast<uintptr_t>(dropped) + page - 1) & ~(page - 1);
+      const auto to = reinterpret_cast<uintptr_t>(body + n) & ~(page - 1);
+      if (to > from) {
+        (void)madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+        dropped = reinterpret_cast<char*>(to);
+      }
     };
     return Send(server->pipeline.Handle(request));
   }

@@ -230,11 +230,11 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
   record.request = &request;
   record.bytes_in = request.body.size();
   HttpResponse response;
-  bool body_released = false;
-  auto release_body = [&] {
-    if (!body_released && request.release_body) {
-      body_released = true;
-      request.release_body();
+  size_t body_released = 0;  // body[0, body_released) has been handed back
+  auto release_body = [&](size_t n) {
+    if (n > body_released && request.release_body) {
+      body_released = n;
+      request.release_body(n);
     }
   };
 
@@ -245,7 +245,20 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     envelope::ParseLimits limits;
     limits.max_bytes = config.limits.max_body_bytes;
     limits.max_depth = config.limits.max_xml_depth;
-    envelope::ParseOutcome parsed = envelope::ParseRequest(request.body, limits);
+    // When the gateway re-signs, the tree is what goes upstream: the received bytes are not
+    // read after the parse, and a large message need not be held twice (bytes and tree), not
+    // even during the parse (its slices are released as the parser is done with them).
+    const bool forward_tree = snap->signer != nullptr && config.wss.sign_forwarded;
+    const size_t body_size = request.body.size();
+    envelope::ParseOutcome parsed =
+        envelope::ParseRequest(request.body, limits, [&](size_t consumed) {
+          if (forward_tree && consumed < body_size) {
+            release_body(consumed);
+          }
+        });
+    if (forward_tree) {
+      release_body(body_size);
+    }
     record.parse_us = MicrosSince(t0, clock_.Monotonic());
     record.info = std::move(parsed.info);
     if (!parsed.status.ok()) {
@@ -254,12 +267,6 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     }
     // record.info already holds these fields (moved from the outcome): no second copy.
     const envelope::RequestInfo& info = parsed.envelope->info();
-    // When the gateway re-signs, the tree is what goes upstream: the received bytes are not
-    // read again, and a large message need not be held twice (bytes and tree).
-    const bool forward_tree = snap->signer != nullptr && config.wss.sign_forwarded;
-    if (forward_tree) {
-      release_body();
-    }
 
     // 1b. maintenance (KZ-9): a planned or unplanned window for the gateway or this service.
     if (snap->schedule != nullptr) {
@@ -380,7 +387,7 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     record.upstream_us = MicrosSince(t1, clock_.Monotonic());
     streamed_request.reset();
     parsed.envelope.reset();
-    release_body();  // forwarded as received: no longer needed either
+    release_body(body_size);  // forwarded as received: no longer needed either
     if (!answer.ok()) {
       record.outcome = answer.status();
       return;

@@ -111,7 +111,11 @@ struct ParseOutcome {
 // kEnvelopeLimitExceeded, kEnvelopeSoap12, kEnvelopeNotSoap, kEnvelopeBadStructure,
 // kEnvelopeUnknownOperation, kEnvelopeMissingField (messageId, serviceId, sender/senderId),
 // kEnvelopeInvalidField.
-ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits);
+// `consumed` (optional) is called during the parse with n when the parser will read
+// bytes[0, n) no more, n growing (a large document is parsed in slices; below 1 MiB it is
+// not called): the caller may free that memory at once.
+ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits,
+                          const std::function<void(size_t)>& consumed = {});
 
 // Parses any SOAP 1.1 envelope with the same hardening and the same Envelope/Header/Body
 // checks as ParseRequest, but without the operation and requestInfo checks: operation() is

@@ -1,6 +1,8 @@
 // ParsedEnvelope::Serialize: what is forwarded must be what was received.
 #include <algorithm>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <libxml/tree.h>
@@ -118,6 +120,28 @@ TEST(SerializeTest, SerializeToStopsAtTheFirstRefusedPiece) {
   int calls = 0;
   EXPECT_FALSE(parsed.envelope->SerializeTo([&](std::string_view) { return ++calls < 3; }));
   EXPECT_EQ(calls, 3);
+}
+
+// ParseRequest's `consumed`: slice by slice, growing, and the parser never reads a byte it
+// said it was done with (overwriting them changes nothing).
+TEST(SerializeTest, ConsumedPrefixesAreNotReadAgain) {
+  const std::string in = LargeRequest(30000);
+  ASSERT_GT(in.size(), size_t{2} << 20);
+  std::string bytes = in;
+  std::vector<size_t> calls;
+  const ParseOutcome parsed = ParseRequest(bytes, {}, [&](size_t n) {
+    calls.push_back(n);
+    std::memset(bytes.data(), 'X', n);
+  });
+  ASSERT_TRUE(parsed.status.ok()) << parsed.status.ToString();
+  ASSERT_GE(calls.size(), in.size() / (256 * 1024));
+  EXPECT_TRUE(std::is_sorted(calls.begin(), calls.end()));
+  EXPECT_EQ(calls.back(), in.size());
+  EXPECT_EQ(parsed.envelope->Serialize(), ParseRequest(in, {}).envelope->Serialize());
+  // Below 1 MiB the document is parsed in one piece: no call.
+  bool called = false;
+  ASSERT_TRUE(ParseRequest(LargeRequest(100), {}, [&](size_t) { called = true; }).status.ok());
+  EXPECT_FALSE(called);
 }
 
 }  // namespace

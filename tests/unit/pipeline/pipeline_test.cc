@@ -236,8 +236,9 @@ class PipelineTest : public ::testing::Test {
     return signed_xml.ok() ? *signed_xml : std::string();
   }
 
-  // Handles `body` from a buffer of its own that the release hook overwrites: anything the
-  // pipeline read after releasing it would be garbage. Records when the hook ran.
+  // Handles `body` from a buffer of its own whose released prefixes the hook overwrites:
+  // anything the pipeline read after releasing it would be garbage. Records when the whole
+  // body was released, and how many prefixes were released before.
   HttpResponse HandleReleasing(const std::string& body) {
     buffer_ = body;
     HttpRequest request;
@@ -246,10 +247,17 @@ class PipelineTest : public ::testing::Test {
     request.body = buffer_;
     request.peer = "127.0.0.1:1";
     request.received_at = std::chrono::steady_clock::now();
-    request.release_body = [this] {
+    request.release_body = [this](size_t n) {
+      EXPECT_GT(n, released_bytes_);  // growing
+      EXPECT_LE(n, buffer_.size());
+      std::memset(buffer_.data(), 'X', n);
+      released_bytes_ = n;
+      if (n < buffer_.size()) {
+        ++released_prefixes_;
+        return;
+      }
       ++released_;
       upstream_requests_at_release_ = upstream_.requests();
-      std::memset(buffer_.data(), 'X', buffer_.size());
     };
     return pipeline_->Handle(request);
   }
@@ -270,6 +278,8 @@ class PipelineTest : public ::testing::Test {
   std::shared_ptr<const wss::Verifier> verifier_;
   std::unique_ptr<Pipeline> pipeline_;
   std::string buffer_;
+  size_t released_bytes_ = 0;
+  int released_prefixes_ = 0;
   int released_ = 0;
   int upstream_requests_at_release_ = -1;
 };
@@ -283,6 +293,8 @@ TEST_F(PipelineTest, LargeReSignedRequestReleasesTheBodyAfterTheParseAndIsStream
   ASSERT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(released_, 1);
   EXPECT_EQ(upstream_requests_at_release_, 0);  // released before anything went upstream
+  // ...and most of it already during the parse, slice by slice (256 KiB slices).
+  EXPECT_GE(released_prefixes_, static_cast<int>(request.size() / (256 * 1024)) - 1);
   ASSERT_EQ(upstream_.requests(), 1);
   // Sent with its Content-Length (ShEP gets no chunked upload), the whole re-signed envelope.
   const std::string headers = upstream_.headers();
@@ -309,6 +321,7 @@ TEST_F(PipelineTest, ForwardedAsReceivedTheBodyIsReleasedAfterTheUpstreamCall) {
   const HttpResponse response = HandleReleasing(request);
   ASSERT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(released_, 1);
+  EXPECT_EQ(released_prefixes_, 0);             // they are forwarded: nothing during the parse
   EXPECT_EQ(upstream_requests_at_release_, 1);  // the received bytes went upstream first
   EXPECT_EQ(upstream_.body(), request);
 }
