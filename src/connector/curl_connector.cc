@@ -136,7 +136,7 @@ class StreamedBody {
     while (copied < capacity && !queue_.empty()) {
       const std::string& front = queue_.front();
       const size_t take = std::min(capacity - copied, front.size() - front_offset_);
-      std::memcpy(out + copied, front.data() + front_offset_, take);
+      std::copy_n(front.data() + front_offset_, take, out + copied);
       copied += take;
       front_offset_ += take;
       if (front_offset_ == front.size()) {

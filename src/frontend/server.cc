@@ -328,11 +328,12 @@ struct Worker {
         return;
       }
       static const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-      const auto from = (reinterpret_cast<uintptr_t>(dropped) + page - 1) & ~(page - 1);
-      const auto to = reinterpret_cast<uintptr_t>(body + n) & ~(page - 1);
+      const auto offset = [](const char* p) { return reinterpret_cast<uintptr_t>(p) % page; };
+      char* from = dropped + (page - offset(dropped)) % page;  // first page boundary >= dropped
+      char* to = body + n - offset(body + n);                  // last page boundary <= body + n
       if (to > from) {
-        (void)madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
-        dropped = reinterpret_cast<char*>(to);
+        (void)madvise(from, static_cast<size_t>(to - from), MADV_DONTNEED);
+        dropped = to;
       }
     };
     return Send(server->pipeline.Handle(request));

@@ -29,10 +29,11 @@ namespace shepgw::connector {
 // A request body produced while it is sent instead of held in memory: a 10 MB envelope is
 // serialised straight into the connection, without a second copy of itself. Write() hands
 // the body to `sink` piece by piece and must produce exactly size() bytes (the
-// Content-Length), the same bytes on every call: the connector calls it once per attempt,
-// and again when libcurl rewinds to resend on a fresh connection, from a thread of its own
-// while Send() waits (Send() does not return while a Write() runs). Write() stops, returning
-// false, at the first piece `sink` refuses.
+// Content-Length), the same bytes on every call: the connector calls it once per attempt
+// that gets as far as sending the body (not for a refused connection), and again when
+// libcurl rewinds to resend on a fresh connection, from a thread of its own while Send()
+// waits (Send() does not return while a Write() runs). Write() stops, returning false, at
+// the first piece `sink` refuses.
 class BodySource {
  public:
   virtual ~BodySource() = default;
