@@ -3,8 +3,10 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -83,6 +85,138 @@ size_t WriteBody(char* data, size_t size, size_t nmemb, void* user) {
   sink->out->append(data, n);
   return n;
 }
+
+// Feeds libcurl's read callback from a BodySource that runs on a thread of its own: the
+// source pushes (libxml2's serialiser writes), libcurl pulls. At most kMaxQueued bytes wait
+// between the two, so the memory stays small whatever the body's size. The thread starts at
+// libcurl's first read (a refused connection costs no serialisation) and is always joined
+// before the object goes: the source is never running after SendOnce returns.
+class StreamedBody {
+ public:
+  explicit StreamedBody(const BodySource& source) : source_(source) {}
+  ~StreamedBody() { Stop(); }
+  StreamedBody(const StreamedBody&) = delete;
+  StreamedBody& operator=(const StreamedBody&) = delete;
+
+  // CURLOPT_READFUNCTION.
+  static size_t Read(char* buffer, size_t size, size_t nitems, void* user) {
+    return static_cast<StreamedBody*>(user)->ReadSome(buffer, size * nitems);
+  }
+  // CURLOPT_SEEKFUNCTION: libcurl rewinds to send the body again (e.g. on a fresh connection
+  // when a reused one died under it): the source starts over from its first byte.
+  static int Seek(void* user, curl_off_t offset, int origin) {
+    if (offset != 0 || origin != SEEK_SET) {
+      return CURL_SEEKFUNC_CANTSEEK;
+    }
+    auto* self = static_cast<StreamedBody*>(user);
+    self->Stop();
+    self->Reset();
+    return CURL_SEEKFUNC_OK;
+  }
+  // The source failed or did not produce exactly size() bytes (the transfer was aborted).
+  bool failed() const {
+    std::lock_guard lock(mu_);
+    return failed_;
+  }
+
+ private:
+  static constexpr size_t kChunk = size_t{64} * 1024;
+  static constexpr size_t kMaxQueued = size_t{256} * 1024;
+
+  size_t ReadSome(char* out, size_t capacity) {
+    if (!thread_.joinable()) {
+      thread_ = std::thread([this] { Produce(); });
+    }
+    std::unique_lock lock(mu_);
+    data_cv_.wait(lock, [this] { return !queue_.empty() || done_; });
+    if (failed_) {
+      return CURL_READFUNC_ABORT;
+    }
+    size_t copied = 0;
+    while (copied < capacity && !queue_.empty()) {
+      const std::string& front = queue_.front();
+      const size_t take = std::min(capacity - copied, front.size() - front_offset_);
+      std::copy_n(front.data() + front_offset_, take, out + copied);
+      copied += take;
+      front_offset_ += take;
+      if (front_offset_ == front.size()) {
+        queued_ -= front.size();
+        queue_.pop_front();
+        front_offset_ = 0;
+      }
+    }
+    space_cv_.notify_one();
+    return copied;  // 0 once the source is done and everything was read: the end of the body
+  }
+
+  void Produce() {
+    const uint64_t announced = source_.size();
+    uint64_t produced = 0;
+    std::string chunk;
+    auto flush = [&]() {
+      std::unique_lock lock(mu_);
+      space_cv_.wait(lock, [this] { return cancel_ || queued_ < kMaxQueued; });
+      if (cancel_) {
+        return false;
+      }
+      queued_ += chunk.size();
+      queue_.push_back(std::move(chunk));
+      chunk = std::string();
+      data_cv_.notify_one();
+      return true;
+    };
+    const bool written = source_.Write([&](std::string_view piece) {
+      produced += piece.size();
+      if (produced > announced) {
+        return false;  // more than the Content-Length already sent
+      }
+      if (chunk.empty()) {
+        chunk.reserve(kChunk);
+      }
+      chunk.append(piece);
+      return chunk.size() < kChunk || flush();
+    });
+    const bool complete = written && produced == announced && (chunk.empty() || flush());
+    std::lock_guard lock(mu_);
+    done_ = true;
+    failed_ = !complete && !cancel_;
+    data_cv_.notify_one();
+  }
+
+  void Stop() {
+    if (!thread_.joinable()) {
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);
+      cancel_ = true;
+    }
+    space_cv_.notify_one();
+    thread_.join();
+  }
+
+  void Reset() {
+    std::lock_guard lock(mu_);
+    queue_.clear();
+    front_offset_ = 0;
+    queued_ = 0;
+    done_ = false;
+    failed_ = false;
+    cancel_ = false;
+  }
+
+  const BodySource& source_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable data_cv_;   // the reader waits for a chunk or the end
+  std::condition_variable space_cv_;  // the producer waits for room (or cancel)
+  std::deque<std::string> queue_;     // guarded by mu_, and so are the fields below
+  size_t front_offset_ = 0;           // bytes of queue_.front() already read
+  size_t queued_ = 0;
+  bool done_ = false;
+  bool failed_ = false;
+  bool cancel_ = false;
+};
 
 // Errors that happen before the request can have been sent: safe to try elsewhere.
 bool IsConnectPhaseError(CURLcode rc) {
@@ -210,7 +344,7 @@ class CurlConnector final : public Connector {
         return Status(ErrorCode::kUpstreamTimeout, "no time left before the client's deadline");
       }
       bool request_sent = false;
-      Status s = SendOnce(url, request.body, budget, &response, &request_sent);
+      Status s = SendOnce(url, request, budget, &response, &request_sent);
       RecordOutcome(url, s);
       if (s.ok()) {
         response.upstream = url;
@@ -347,7 +481,7 @@ class CurlConnector final : public Connector {
     }
   }
 
-  Status SendOnce(const std::string& url, std::string_view body, milliseconds budget,
+  Status SendOnce(const std::string& url, const UpstreamRequest& request, milliseconds budget,
                   UpstreamResponse* response, bool* request_sent) {
     CURL* h = pool_.Acquire();
     if (h == nullptr) {
@@ -363,8 +497,22 @@ class CurlConnector final : public Connector {
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    // Lives until SendOnce returns: its destructor stops and joins the source's thread.
+    std::optional<StreamedBody> streamed;
+    if (request.body_source != nullptr) {
+      streamed.emplace(*request.body_source);
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, &StreamedBody::Read);
+      curl_easy_setopt(h, CURLOPT_READDATA, &*streamed);
+      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &StreamedBody::Seek);
+      curl_easy_setopt(h, CURLOPT_SEEKDATA, &*streamed);
+      // A known Content-Length, not chunked transfer encoding.
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body_source->size()));
+    } else {
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+    }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers_);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &WriteBody);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
@@ -389,6 +537,10 @@ class CurlConnector final : public Connector {
     pool_.Release(h);
 
     *request_sent = !(IsConnectPhaseError(rc) && request_size == 0);
+    if (streamed && streamed->failed()) {
+      return {ErrorCode::kGatewayInternal,
+              "the request to " + url + " was aborted: its body could not be produced"};
+    }
     if (rc == CURLE_OK) {
       response->http_status = static_cast<int>(status);
       return Status::Ok();

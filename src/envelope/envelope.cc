@@ -2,6 +2,7 @@
 #include "shepgw/envelope/envelope.h"
 
 #include <cstring>
+#include <functional>
 #include <mutex>
 
 #include <libxml/parser.h>
@@ -368,8 +369,18 @@ void Salvage(xmlDoc* doc, RequestInfo* info) {
   }
 }
 
-int AppendToString(void* context, const char* buffer, int len) {
-  static_cast<std::string*>(context)->append(buffer, static_cast<size_t>(len));
+// xmlSaveToIO's write callback for SerializeTo: one piece of libxml2's output buffer.
+struct SinkContext {
+  const std::function<bool(std::string_view)>* sink;
+  bool refused = false;
+};
+
+int WriteToSink(void* context, const char* buffer, int len) {
+  auto* c = static_cast<SinkContext*>(context);
+  if (c->refused || !(*c->sink)(std::string_view(buffer, static_cast<size_t>(len)))) {
+    c->refused = true;
+    return -1;  // libxml2 stops writing (the output buffer's error)
+  }
   return len;
 }
 
@@ -380,19 +391,21 @@ struct EnvelopeParser {
   // The steps every envelope goes through: hardened parse, then the SOAP 1.1 shape.
   // Returns false with outcome->status set on failure (doc is set once parsing succeeded).
   static bool ParseSoap(std::string_view bytes, const ParseLimits& limits, ParseOutcome* outcome,
-                        internal::XmlDocPtr* doc, SoapParts* parts) {
-    outcome->status = internal::ParseXml(bytes, limits, doc);
+                        internal::XmlDocPtr* doc, SoapParts* parts,
+                        const std::function<void(size_t)>& consumed = {}) {
+    outcome->status = internal::ParseXml(bytes, limits, doc, consumed);
     if (outcome->status.ok()) {
       outcome->status = CheckSoap(doc->get(), parts);
     }
     return outcome->status.ok();
   }
 
-  static ParseOutcome Parse(std::string_view bytes, const ParseLimits& limits) {
+  static ParseOutcome Parse(std::string_view bytes, const ParseLimits& limits,
+                            const std::function<void(size_t)>& consumed) {
     ParseOutcome outcome;
     internal::XmlDocPtr doc;
     SoapParts parts;
-    if (!ParseSoap(bytes, limits, &outcome, &doc, &parts)) {
+    if (!ParseSoap(bytes, limits, &outcome, &doc, &parts, consumed)) {
       if (doc) {
         Salvage(doc.get(), &outcome.info);  // the messageId for the log line, when readable
       }
@@ -447,21 +460,31 @@ ParsedEnvelope::~ParsedEnvelope() { xmlFreeDoc(doc_); }
 std::string ParsedEnvelope::Serialize() const {
   std::string out;
   out.reserve(input_size_ + 64);
-  // No formatting options: whitespace, comments, CDATA and namespace declarations come out as
-  // they are in the tree. Forcing UTF-8 (we only accept UTF-8) keeps non-ASCII text as raw
-  // UTF-8 rather than character references, and makes the declaration say so.
-  xmlSaveCtxtPtr save = xmlSaveToIO(AppendToString, nullptr, &out, "UTF-8", 0);
-  if (save == nullptr) {
-    return {};
-  }
-  xmlSaveDoc(save, doc_);
-  xmlSaveClose(save);
+  (void)SerializeTo([&out](std::string_view piece) {
+    out.append(piece);
+    return true;
+  });
   return out;
 }
 
-ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits) {
+bool ParsedEnvelope::SerializeTo(const std::function<bool(std::string_view)>& sink) const {
+  SinkContext context{&sink};
+  // No formatting options: whitespace, comments, CDATA and namespace declarations come out as
+  // they are in the tree. Forcing UTF-8 (we only accept UTF-8) keeps non-ASCII text as raw
+  // UTF-8 rather than character references, and makes the declaration say so.
+  xmlSaveCtxtPtr save = xmlSaveToIO(WriteToSink, nullptr, &context, "UTF-8", 0);
+  if (save == nullptr) {
+    return false;
+  }
+  xmlSaveDoc(save, doc_);
+  const int rc = xmlSaveClose(save);
+  return rc >= 0 && !context.refused;
+}
+
+ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits,
+                          const std::function<void(size_t)>& consumed) {
   InitXmlLibrary();  // a no-op after the first call; keeps a forgotten init from mattering
-  return EnvelopeParser::Parse(bytes, limits);
+  return EnvelopeParser::Parse(bytes, limits, consumed);
 }
 
 ParseOutcome ParseEnvelope(std::string_view bytes, const ParseLimits& limits) {

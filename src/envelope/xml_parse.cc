@@ -1,11 +1,5 @@
 #include "envelope/xml_parse.h"
 
-#include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <libxml/SAX2.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
-
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -13,6 +7,12 @@
 #include <cstring>
 #include <string>
 #include <unordered_set>
+
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "envelope/xml_text.h"
 
@@ -271,8 +271,7 @@ void OnStructuredError(void* user_data, xmlError* error) {
   state.error_code = error->code;
   state.error_line = error->line;
   state.error_message = SanitizeDetail(
-      TrimXmlSpace(error->message != nullptr ? std::string_view(error->message) : ""),
-      kMaxDetail);
+      TrimXmlSpace(error->message != nullptr ? std::string_view(error->message) : ""), kMaxDetail);
 }
 
 void InstallHandlers(xmlSAXHandler* sax) {
@@ -313,8 +312,8 @@ std::string AtLine(int line, std::string_view what) {
 }
 
 int LineAt(std::string_view bytes, size_t pos) {
-  return 1 + static_cast<int>(std::count(bytes.begin(), bytes.begin() + static_cast<long>(pos),
-                                          '\n'));
+  return 1 +
+         static_cast<int>(std::count(bytes.begin(), bytes.begin() + static_cast<long>(pos), '\n'));
 }
 
 // A linear lexical pass over the markup, run before libxml2 sees the input, for the one limit
@@ -353,8 +352,8 @@ Status PreScan(std::string_view bytes) {
       return {ErrorCode::kEnvelopeDtdForbidden,
               AtLine(LineAt(bytes, start), "DOCTYPE/DTD declarations are not allowed")};
     } else if (rest.starts_with("<!")) {
-      return Malformed(AtLine(LineAt(bytes, start),
-                              "'<!' starts neither a comment nor a CDATA section"));
+      return Malformed(
+          AtLine(LineAt(bytes, start), "'<!' starts neither a comment nor a CDATA section"));
     } else {
       // Start or end tag: up to the first '>' outside quotes.
       size_t equals = 0;
@@ -371,9 +370,9 @@ Status PreScan(std::string_view bytes) {
         } else if (c == '=') {
           if (++equals > kMaxAttributesPerElement) {
             return {ErrorCode::kEnvelopeLimitExceeded,
-                    AtLine(LineAt(bytes, start),
-                           "element with more than " + std::to_string(kMaxAttributesPerElement) +
-                               " attributes")};
+                    AtLine(LineAt(bytes, start), "element with more than " +
+                                                     std::to_string(kMaxAttributesPerElement) +
+                                                     " attributes")};
           }
         } else if (c == '>') {
           end = j + 1;
@@ -395,16 +394,16 @@ void XmlDocDeleter::operator()(_xmlDoc* doc) const { xmlFreeDoc(doc); }
 
 namespace {
 
-Status Parse(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc,
-             StructureSink* sink) {
+Status Parse(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc, StructureSink* sink,
+             const std::function<void(size_t)>& consumed) {
   if (doc != nullptr) {
     doc->reset();
   }
   // Size first, before libxml2 sees (or copies) a byte.
   if (bytes.size() > limits.max_bytes || bytes.size() > static_cast<size_t>(INT_MAX)) {
-    return {ErrorCode::kEnvelopeLimitExceeded,
-            "document is " + std::to_string(bytes.size()) + " bytes, limit " +
-                std::to_string(limits.max_bytes)};
+    return {ErrorCode::kEnvelopeLimitExceeded, "document is " + std::to_string(bytes.size()) +
+                                                   " bytes, limit " +
+                                                   std::to_string(limits.max_bytes)};
   }
   if (bytes.empty()) {
     return Malformed("empty document");
@@ -462,6 +461,11 @@ Status Parse(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc,
       break;
     }
     offset += n;
+    // xmlParseChunk copied what it did not parse yet into its own input buffer: the slice
+    // is not read again, and the caller may free it now.
+    if (consumed) {
+      consumed(offset);
+    }
   }
   XmlDocPtr parsed(ctxt->myDoc);
   ctxt->myDoc = nullptr;
@@ -521,12 +525,13 @@ Status Parse(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc,
 
 }  // namespace
 
-Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc) {
-  return Parse(bytes, limits, doc, nullptr);
+Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc,
+                const std::function<void(size_t)>& consumed) {
+  return Parse(bytes, limits, doc, nullptr, consumed);
 }
 
 Status ScanXml(std::string_view bytes, const ParseLimits& limits, StructureSink* sink) {
-  return Parse(bytes, limits, nullptr, sink);
+  return Parse(bytes, limits, nullptr, sink, {});
 }
 
 }  // namespace shepgw::envelope::internal

@@ -11,6 +11,7 @@
 //   - errors go to a per-context structured handler (never stderr) and the first one is kept.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -41,8 +42,9 @@ class StructureSink {
 
 // Parses `bytes` (which must stay alive only for the call). On success *doc owns a
 // namespace-well-formed tree with a root element and no DTD. Errors: kEnvelopeMalformedXml,
-// kEnvelopeDtdForbidden, kEnvelopeLimitExceeded.
-Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc);
+// kEnvelopeDtdForbidden, kEnvelopeLimitExceeded. `consumed`: see envelope::ParseRequest.
+Status ParseXml(std::string_view bytes, const ParseLimits& limits, XmlDocPtr* doc,
+                const std::function<void(size_t)>& consumed = {});
 
 // The same parse, hardening and errors, but no tree is built: the events go to `sink`.
 Status ScanXml(std::string_view bytes, const ParseLimits& limits, StructureSink* sink);

@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -291,7 +292,7 @@ struct Worker {
                         std::to_string(limits.max_body_bytes) + " bytes");
     }
     size_t len = 0;
-    const char* body = soap_http_get_body(ctx, &len);
+    char* body = soap_http_get_body(ctx, &len);
     if (body == nullptr) {
       if (ctx->error == SOAP_EOM) {
         return Refuse(ErrorCode::kHttpBodyTooLarge, "chunked body exceeds the limit of " +
@@ -312,7 +313,30 @@ struct Worker {
     if (soap_end_recv(ctx) != SOAP_OK) {
       ctx->keep_alive = 0;
     }
-    return Send(server->pipeline.Handle(MakeRequest(std::string_view(body, len))));
+    pipeline::HttpRequest request = MakeRequest(std::string_view(body, len));
+    // soap_http_get_body returns one soap_malloc block (Content-Length and chunked bodies
+    // alike), which soap_dealloc frees on its own: give it back as soon as the pipeline is
+    // done with it, not at soap_end after the answer (a 10 MB body would otherwise be held
+    // beside its 50 MB tree). A prefix the parser is done with gives its pages back to the
+    // kernel at once (MADV_DONTNEED: the block stays allocated and nothing reads those
+    // pages again; only pages wholly inside the body, so neither malloc's chunk header
+    // before it nor gSOAP's canary and list link after it are touched).
+    request.release_body = [this, body, len, dropped = body](size_t n) mutable {
+      if (n >= len) {
+        soap_dealloc(ctx, body);
+        Log().debug("peer {}: request body ({} bytes) released", conn.peer, len);
+        return;
+      }
+      static const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+      const auto offset = [](const char* p) { return reinterpret_cast<uintptr_t>(p) % page; };
+      char* from = dropped + (page - offset(dropped)) % page;  // first page boundary >= dropped
+      char* to = body + n - offset(body + n);                  // last page boundary <= body + n
+      if (to > from) {
+        (void)madvise(from, static_cast<size_t>(to - from), MADV_DONTNEED);
+        dropped = to;
+      }
+    };
+    return Send(server->pipeline.Handle(request));
   }
 
   int HandleGet() {

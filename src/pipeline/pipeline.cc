@@ -19,6 +19,7 @@ struct RequestRecord {
   Status outcome;
   int retry_after_seconds = 0;  // > 0: overrides the config's Retry-After (maintenance)
   int http_status = 0;
+  size_t bytes_in = 0;  // request->body.size(), kept: the body may be released mid-way
   size_t bytes_out = 0;
   bool weak_signature = false;
   int64_t parse_us = -1;
@@ -94,7 +95,7 @@ void WriteAccessLog(const RequestRecord& r, bool enabled) {
   }
   AppendField(line, json, "outcome", r.outcome.token());
   AppendNumber(line, json, "status", r.http_status);
-  AppendNumber(line, json, "bytes_in", static_cast<int64_t>(r.request->body.size()));
+  AppendNumber(line, json, "bytes_in", static_cast<int64_t>(r.bytes_in));
   AppendNumber(line, json, "bytes_out", static_cast<int64_t>(r.bytes_out));
   AppendField(line, json, "upstream", r.upstream);
   AppendNumber(line, json, "attempts", r.attempts);
@@ -127,6 +128,34 @@ HttpResponse FaultResponse(const Status& status, std::string_view session_id,
   return out;
 }
 
+// From this size on, a re-signed request is serialised while it is sent (a counting pass
+// first, for the Content-Length) instead of into a string beside its tree: one copy of a
+// 10 MB message less at the peak. Below it the string is cheaper than two serialisations.
+constexpr size_t kStreamFrom = size_t{1} << 20;
+
+// The re-signed envelope as the connector's body source (connector::BodySource).
+class TreeBody final : public connector::BodySource {
+ public:
+  explicit TreeBody(const envelope::ParsedEnvelope& envelope) : envelope_(envelope) {
+    uint64_t n = 0;
+    ok_ = envelope_.SerializeTo([&n](std::string_view piece) {
+      n += piece.size();
+      return true;
+    });
+    size_ = n;
+  }
+  bool ok() const { return ok_; }
+  uint64_t size() const override { return size_; }
+  bool Write(const std::function<bool(std::string_view)>& sink) const override {
+    return envelope_.SerializeTo(sink);
+  }
+
+ private:
+  const envelope::ParsedEnvelope& envelope_;
+  uint64_t size_ = 0;
+  bool ok_ = false;
+};
+
 bool IsXmlContentType(std::string_view ct) {
   const auto semi = ct.find(';');
   std::string_view type = ct.substr(0, semi);
@@ -149,7 +178,7 @@ void Pipeline::Record(const RequestRecord& r) {
   const std::string route = r.route.empty() ? "-" : r.route;
   const std::string outcome(r.outcome.token());
   metrics_->requests.Inc({route, outcome});
-  metrics_->bytes.Inc({"in"}, r.request->body.size());
+  metrics_->bytes.Inc({"in"}, r.bytes_in);
   metrics_->bytes.Inc({"out"}, r.bytes_out);
   metrics_->stage_seconds.ObserveMicros({"parse"}, r.parse_us);
   metrics_->stage_seconds.ObserveMicros({"verify"}, r.verify_us);
@@ -180,6 +209,7 @@ HttpResponse Pipeline::Reject(const HttpRequest& request, const Status& status) 
   const auto snap = snapshot();
   RequestRecord record;
   record.request = &request;
+  record.bytes_in = request.body.size();
   record.outcome = status;
   HttpResponse response = FaultResponse(status, "", snap->config.get());
   record.http_status = response.status;
@@ -198,7 +228,15 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
   }
   RequestRecord record;
   record.request = &request;
+  record.bytes_in = request.body.size();
   HttpResponse response;
+  size_t body_released = 0;  // body[0, body_released) has been handed back
+  auto release_body = [&](size_t n) {
+    if (n > body_released && request.release_body) {
+      body_released = n;
+      request.release_body(n);
+    }
+  };
 
   // The stages, in order; each sets record.outcome on failure.
   auto run = [&]() {
@@ -207,7 +245,20 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     envelope::ParseLimits limits;
     limits.max_bytes = config.limits.max_body_bytes;
     limits.max_depth = config.limits.max_xml_depth;
-    envelope::ParseOutcome parsed = envelope::ParseRequest(request.body, limits);
+    // When the gateway re-signs, the tree is what goes upstream: the received bytes are not
+    // read after the parse, and a large message need not be held twice (bytes and tree), not
+    // even during the parse (its slices are released as the parser is done with them).
+    const bool forward_tree = snap->signer != nullptr && config.wss.sign_forwarded;
+    const size_t body_size = request.body.size();
+    envelope::ParseOutcome parsed =
+        envelope::ParseRequest(request.body, limits, [&](size_t consumed) {
+          if (forward_tree && consumed < body_size) {
+            release_body(consumed);
+          }
+        });
+    if (forward_tree) {
+      release_body(body_size);
+    }
     record.parse_us = MicrosSince(t0, clock_.Monotonic());
     record.info = std::move(parsed.info);
     if (!parsed.status.ok()) {
@@ -292,8 +343,9 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
     // 5. re-sign: the client's Security header goes, the gateway's signature comes (KZ-6: no
     // timestamp). The tree that was verified is the tree that is forwarded.
     std::string signed_request;
-    std::string_view forward_body = request.body;
-    if (snap->signer != nullptr && config.wss.sign_forwarded) {
+    std::optional<TreeBody> streamed_request;
+    std::string_view forward_body;
+    if (forward_tree) {
       const auto t_sign = clock_.Monotonic();
       if (Status s = snap->signer->SignEnvelope(*parsed.envelope,
                                                 verified_request ? &*verified_request : nullptr);
@@ -301,24 +353,41 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
         record.outcome = std::move(s);
         return;
       }
-      signed_request = parsed.envelope->Serialize();
-      forward_body = signed_request;
+      if (record.bytes_in >= kStreamFrom) {
+        streamed_request.emplace(*parsed.envelope);
+        if (!streamed_request->ok()) {
+          record.outcome =
+              Status(ErrorCode::kGatewayInternal, "the signed request could not be serialised");
+          return;
+        }
+      } else {
+        signed_request = parsed.envelope->Serialize();
+        forward_body = signed_request;
+      }
       record.sign_us = MicrosSince(t_sign, clock_.Monotonic());
+    } else {
+      forward_body = request.body;
     }
     // The tree (~5x the message for record-heavy payloads) is not needed while the upstream
-    // works: freed now, not after the answer. `info` dangles from here on; record.info keeps
-    // the fields for the log.
-    parsed.envelope.reset();
+    // works, unless it is serialised as it is sent: freed now, not after the answer. `info`
+    // dangles from here on; record.info keeps the fields for the log.
+    if (!streamed_request) {
+      parsed.envelope.reset();
+    }
 
     // 6. forward.
     connector::UpstreamRequest up;
     up.route = *route;
     up.body = forward_body;
+    up.body_source = streamed_request ? &*streamed_request : nullptr;
     up.message_id = record.info.message_id;
     up.deadline = request.deadline;
     const auto t1 = clock_.Monotonic();
     auto answer = snap->connector->Send(up);
     record.upstream_us = MicrosSince(t1, clock_.Monotonic());
+    streamed_request.reset();
+    parsed.envelope.reset();
+    release_body(body_size);  // forwarded as received: no longer needed either
     if (!answer.ok()) {
       record.outcome = answer.status();
       return;

@@ -44,6 +44,41 @@ TEST_F(WssGatewayTest, SignedRequestIsVerifiedReSignedAndAnsweredSigned) {
   EXPECT_TRUE(Contains(log, "signer_serial=")) << log;
 }
 
+// A 2 MB request through the real front end: the gSOAP body block is given back right after
+// the parse (the debug log says so), the re-signed tree is streamed to the stand-in (over the
+// 1 MiB threshold), and the answer comes back signed.
+TEST_F(WssGatewayTest, LargeRequestIsReleasedAfterTheParseAndStreamedUpstream) {
+  std::string config = GatewayConfig("", "") + WssSections();
+  const std::string level = "  level: info\n";
+  config.replace(config.find(level), level.size(), "  level: debug\n");
+  config_path_ = dir_->path() + "/shepgw.yaml";
+  WriteFile(config_path_, config);
+  gateway_log_ = dir_->path() + "/shepgw.log";
+  std::string error;
+  ASSERT_TRUE(
+      gateway_.Start({SHEPGW_BIN, "serve", "--config", config_path_}, gateway_log_, true, &error))
+      << error;
+  SendMessageSpec spec;
+  spec.message_id = "wss-large-0001";
+  for (int i = 0; i < 30000; ++i) {
+    spec.payload += "<record><iin>" + std::to_string(931002451325LL + i) +
+                    "</iin><name>Иванов Иван Иванович</name></record>";
+  }
+  const std::string signed_request = SignWith(MakeSendMessage(spec), "signer-rsa");
+  ASSERT_GT(signed_request.size(), size_t{2} << 20);
+  const auto r = Client()->Post(Url(), signed_request);
+  ASSERT_EQ(r.curl_code, 0) << r.error;
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 2000);
+  EXPECT_TRUE(Contains(r.body, "<correlationId>wss-large-0001</correlationId>"))
+      << r.body.substr(0, 2000);
+  const std::string delivered = ReadFile(dir_->path() + "/standin-requests.log");
+  EXPECT_TRUE(Contains(delivered, "wss-large-0001 GBDFL_UniversalServiceSync signed")) << delivered;
+  const std::string log = GatewayLog();
+  EXPECT_TRUE(
+      Contains(log, "request body (" + std::to_string(signed_request.size()) + " bytes) released"))
+      << log.substr(0, 4000);
+}
+
 TEST_F(WssGatewayTest, EcdsaSignerAndEcdsaGatewayKey) {
   StartGateway("", "", WssSections("gateway-ec", "ecdsa-sha256"));
   const auto r = Client()->Post(Url(), SignWith(MakeSendMessage({}), "signer-ec", "ecdsa-sha256"));

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,10 +26,26 @@
 
 namespace shepgw::connector {
 
+// A request body produced while it is sent instead of held in memory: a 10 MB envelope is
+// serialised straight into the connection, without a second copy of itself. Write() hands
+// the body to `sink` piece by piece and must produce exactly size() bytes (the
+// Content-Length), the same bytes on every call: the connector calls it once per attempt
+// that gets as far as sending the body (not for a refused connection), and again when
+// libcurl rewinds to resend on a fresh connection, from a thread of its own while Send()
+// waits (Send() does not return while a Write() runs). Write() stops, returning false, at
+// the first piece `sink` refuses.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual uint64_t size() const = 0;
+  virtual bool Write(const std::function<bool(std::string_view)>& sink) const = 0;
+};
+
 struct UpstreamRequest {
   const routing::Route* route = nullptr;
-  std::string_view body;        // the SOAP envelope to POST
-  std::string_view message_id;  // for logs only
+  std::string_view body;                    // the SOAP envelope to POST, unless body_source is set
+  const BodySource* body_source = nullptr;  // when set: the envelope, produced as it is sent
+  std::string_view message_id;              // for logs only
   // The client's remaining patience: the connector never waits past it.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
@@ -43,9 +61,9 @@ struct UpstreamResponse {
 // What the connector knows about one upstream URL (for /ready, /health and metrics).
 struct UpstreamHealth {
   std::string url;
-  bool probed = false;         // the active probe has answered at least once
-  bool probe_ok = true;        // last probe answered (any HTTP status) within its timeout
-  bool breaker_open = false;   // requests currently skip it
+  bool probed = false;        // the active probe has answered at least once
+  bool probe_ok = true;       // last probe answered (any HTTP status) within its timeout
+  bool breaker_open = false;  // requests currently skip it
   int consecutive_failures = 0;
   bool healthy() const { return probe_ok && !breaker_open; }
 };
@@ -57,7 +75,8 @@ class Connector {
   virtual std::vector<UpstreamHealth> Health() const { return {}; }
   // Errors: kUpstreamUnreachable (no upstream of the route accepted a connection),
   // kUpstreamTimeout (deadline or route timeout reached), kUpstreamBadResponse (answer over
-  // the size limit or broken HTTP). Any HTTP status is a success at this level.
+  // the size limit or broken HTTP), kGatewayInternal (the body_source failed or broke its
+  // contract). Any HTTP status is a success at this level.
   virtual Result<UpstreamResponse> Send(const UpstreamRequest& request) = 0;
 };
 

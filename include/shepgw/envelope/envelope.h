@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,6 +74,11 @@ class ParsedEnvelope {
 
   // Serialises the (possibly modified) tree, for forwarding.
   std::string Serialize() const;
+  // The same bytes as Serialize(), handed to `sink` piece by piece (libxml2's output buffer,
+  // ~4 KB at a time) instead of built into one string: a large envelope goes to the network
+  // without a second copy of itself in memory. Stops at the first piece `sink` refuses.
+  // Returns false then, or when libxml2 fails; true when every byte went to `sink`.
+  bool SerializeTo(const std::function<bool(std::string_view)>& sink) const;
 
   // For code that edits the tree in place (wss::Signer adds a Header when the message has
   // none, as the ShEP signers do): keeps header() pointing at the tree's Header element.
@@ -105,7 +111,11 @@ struct ParseOutcome {
 // kEnvelopeLimitExceeded, kEnvelopeSoap12, kEnvelopeNotSoap, kEnvelopeBadStructure,
 // kEnvelopeUnknownOperation, kEnvelopeMissingField (messageId, serviceId, sender/senderId),
 // kEnvelopeInvalidField.
-ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits);
+// `consumed` (optional) is called during the parse with n when the parser will read
+// bytes[0, n) no more, n growing (a large document is parsed in slices; below 1 MiB it is
+// not called): the caller may free that memory at once.
+ParseOutcome ParseRequest(std::string_view bytes, const ParseLimits& limits,
+                          const std::function<void(size_t)>& consumed = {});
 
 // Parses any SOAP 1.1 envelope with the same hardening and the same Envelope/Header/Body
 // checks as ParseRequest, but without the operation and requestInfo checks: operation() is

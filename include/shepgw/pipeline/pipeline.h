@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,13 @@ struct HttpRequest {
   std::chrono::steady_clock::time_point received_at;
   // When the client will stop waiting (received_at + limits), passed down to the upstream.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Optional: Handle() calls it with n when it will read body[0, n) no more, n growing, so
+  // that a 10 MB message is not held beside its tree: during the parse, slice by slice, and
+  // with n == body.size() right after it when the re-signed tree is what goes upstream;
+  // with n == body.size() after the upstream call when the received bytes are forwarded as
+  // they are. The front end frees the pages of a prefix and the whole body at the end.
+  // Released bytes are never read again (the body's size is recorded before).
+  std::function<void(size_t n)> release_body;
 };
 
 struct HttpResponse {

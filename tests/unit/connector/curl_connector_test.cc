@@ -1,5 +1,6 @@
 // CurlConnector against tiny real HTTP servers on loopback (one thread each, bounded).
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -39,6 +40,10 @@ class TinyServer {
   }
   int port() const { return port_; }
   int requests() const { return requests_.load(); }
+  std::string last_request() const {
+    std::lock_guard lock(mu_);
+    return last_request_;
+  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/bip-sync/"; }
 
  private:
@@ -66,6 +71,10 @@ class TinyServer {
         }
         request.append(buf, static_cast<size_t>(n));
       }
+      {
+        std::lock_guard lock(mu_);
+        last_request_ = request;
+      }
       ++requests_;
       if (mode_ == Mode::kAnswer) {
         const std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " +
@@ -86,6 +95,8 @@ class TinyServer {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
+  mutable std::mutex mu_;
+  std::string last_request_;  // headers and body as read
   std::thread thread_;
 };
 
@@ -179,6 +190,103 @@ TEST_F(CurlConnectorTest, ClientDeadlineCapsTheWait) {
   EXPECT_EQ(r.status().code(), ErrorCode::kUpstreamTimeout);
   // Generous bound: the point is "not the route's 30 s".
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// A BodySource over a string, handed out in `piece`-sized pieces; `announce` is the size it
+// claims (its contract: exactly the bytes it writes).
+class StringSource final : public BodySource {
+ public:
+  StringSource(std::string body, size_t piece, uint64_t announce, bool fail_midway = false)
+      : body_(std::move(body)), piece_(piece), announce_(announce), fail_midway_(fail_midway) {}
+  explicit StringSource(std::string body) : StringSource(body, 4000, body.size()) {}
+  uint64_t size() const override { return announce_; }
+  bool Write(const std::function<bool(std::string_view)>& sink) const override {
+    ++calls;
+    for (size_t at = 0; at < body_.size(); at += piece_) {
+      if (fail_midway_ && at >= body_.size() / 2) {
+        return false;
+      }
+      if (!sink(std::string_view(body_).substr(at, piece_))) {
+        return false;
+      }
+    }
+    return true;
+  }
+  mutable std::atomic<int> calls{0};
+
+ private:
+  std::string body_;
+  size_t piece_;
+  uint64_t announce_;
+  bool fail_midway_;
+};
+
+std::string LargeBody() {
+  std::string body = "<Envelope>";
+  while (body.size() < 900 * 1024) {
+    body += "<record>" + std::to_string(body.size()) + "</record>";
+  }
+  return body + "</Envelope>";
+}
+
+TEST_F(CurlConnectorTest, StreamedBodyArrivesWholeWithItsContentLength) {
+  TinyServer up(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+  const std::string body = LargeBody();
+  const StringSource source(body);
+  route_.upstreams = {up.url()};
+  route_.timeout = std::chrono::seconds(10);
+  UpstreamRequest req;
+  req.route = &route_;
+  req.body_source = &source;
+  auto r = connector_->Send(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "<Envelope>ok</Envelope>");
+  const std::string got = up.last_request();
+  const size_t header_end = got.find("\r\n\r\n");
+  ASSERT_NE(header_end, std::string::npos);
+  EXPECT_EQ(got.substr(header_end + 4), body);
+  const std::string headers = got.substr(0, header_end);
+  EXPECT_NE(headers.find("Content-Length: " + std::to_string(body.size())), std::string::npos)
+      << headers;
+  EXPECT_EQ(headers.find("chunked"), std::string::npos) << headers;
+  EXPECT_EQ(source.calls.load(), 1);
+}
+
+TEST_F(CurlConnectorTest, StreamedBodyFailsOverAndIsNotProducedForARefusedConnection) {
+  TinyServer up(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+  const std::string body = LargeBody();
+  const StringSource source(body);
+  route_.upstreams = {RefusingUrl(), up.url()};
+  route_.timeout = std::chrono::seconds(10);
+  UpstreamRequest req;
+  req.route = &route_;
+  req.body_source = &source;
+  auto r = connector_->Send(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->attempts, 2);
+  const std::string got = up.last_request();
+  EXPECT_EQ(got.substr(got.find("\r\n\r\n") + 4), body);
+  EXPECT_EQ(source.calls.load(), 1);  // nothing serialised for the refused connection
+}
+
+TEST_F(CurlConnectorTest, ABodySourceThatFailsOrMiscountsAbortsTheRequest) {
+  const std::string body = LargeBody();
+  const StringSource failing(body, 4000, body.size(), /*fail_midway=*/true);
+  const StringSource short_of_its_size(body, 4000, body.size() + 10);
+  const StringSource over_its_size(body, 4000, body.size() - 10);
+  for (const StringSource* source : {&failing, &short_of_its_size, &over_its_size}) {
+    TinyServer up(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+    TinyServer second(TinyServer::Mode::kAnswer, "<Envelope>ok</Envelope>");
+    route_.upstreams = {up.url(), second.url()};
+    route_.timeout = std::chrono::seconds(10);
+    UpstreamRequest req;
+    req.route = &route_;
+    req.body_source = source;
+    auto r = connector_->Send(req);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), ErrorCode::kGatewayInternal) << r.status().ToString();
+    EXPECT_EQ(second.requests(), 0);  // part of it may have reached the first: never resent
+  }
 }
 
 TEST_F(CurlConnectorTest, OversizedAnswerIsABadResponse) {

@@ -1,10 +1,14 @@
 // ParsedEnvelope::Serialize: what is forwarded must be what was received.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <libxml/tree.h>
 
-#include <string>
-
 #include "shepgw/envelope/envelope.h"
+
 #include "unit/envelope/test_util.h"
 
 namespace shepgw::envelope {
@@ -41,8 +45,8 @@ TEST(SerializeTest, DataPayloadIsByteIdentical) {
 }
 
 TEST(SerializeTest, RoundTripParsesToTheSameInfo) {
-  for (const char* file : {"sendmessage_soap_env.xml", "sendmessage_default_ns.xml",
-                           "sendmessage_signed_like.xml"}) {
+  for (const char* file :
+       {"sendmessage_soap_env.xml", "sendmessage_default_ns.xml", "sendmessage_signed_like.xml"}) {
     const ParseOutcome first = ParseRequest(ReadTestData(file), {});
     ASSERT_TRUE(first.status.ok()) << file << ": " << first.status.ToString();
     const std::string once = first.envelope->Serialize();
@@ -74,6 +78,70 @@ TEST(SerializeTest, ReflectsTreeModifications) {
   xmlSetProp(parsed.envelope->body(), reinterpret_cast<const xmlChar*>("Id"),
              reinterpret_cast<const xmlChar*>("id-1"));
   EXPECT_NE(parsed.envelope->Serialize().find("<SOAP-ENV:Body Id=\"id-1\">"), std::string::npos);
+}
+
+// A large envelope (records, as in the 10 MB benchmark message) comes out in many pieces
+// whose concatenation is exactly Serialize()'s string.
+std::string LargeRequest(size_t records) {
+  std::string payload;
+  for (size_t i = 0; i < records; ++i) {
+    payload += "<record><iin>" + std::to_string(931002451325 + i) +
+               "</iin><name>Иванов Иван &amp; Co</name></record>";
+  }
+  std::string in = ReadTestData("sendmessage_soap_env.xml");
+  const size_t at = in.find("</ns4:data>");
+  EXPECT_NE(at, std::string::npos);
+  in.insert(at, payload);
+  return in;
+}
+
+TEST(SerializeTest, SerializeToHandsOverTheSameBytesInPieces) {
+  const std::string in = LargeRequest(20000);
+  ASSERT_GT(in.size(), size_t{1} << 20);
+  const ParseOutcome parsed = ParseRequest(in, {});
+  ASSERT_TRUE(parsed.status.ok()) << parsed.status.ToString();
+  std::string joined;
+  size_t pieces = 0;
+  size_t largest = 0;
+  ASSERT_TRUE(parsed.envelope->SerializeTo([&](std::string_view piece) {
+    joined.append(piece);
+    ++pieces;
+    largest = std::max(largest, piece.size());
+    return true;
+  }));
+  EXPECT_EQ(joined, parsed.envelope->Serialize());
+  EXPECT_GT(pieces, 100u);
+  EXPECT_LE(largest, size_t{64} * 1024);  // never the whole envelope at once
+}
+
+TEST(SerializeTest, SerializeToStopsAtTheFirstRefusedPiece) {
+  const ParseOutcome parsed = ParseRequest(LargeRequest(2000), {});
+  ASSERT_TRUE(parsed.status.ok()) << parsed.status.ToString();
+  int calls = 0;
+  EXPECT_FALSE(parsed.envelope->SerializeTo([&](std::string_view) { return ++calls < 3; }));
+  EXPECT_EQ(calls, 3);
+}
+
+// ParseRequest's `consumed`: slice by slice, growing, and the parser never reads a byte it
+// said it was done with (overwriting them changes nothing).
+TEST(SerializeTest, ConsumedPrefixesAreNotReadAgain) {
+  const std::string in = LargeRequest(30000);
+  ASSERT_GT(in.size(), size_t{2} << 20);
+  std::string bytes = in;
+  std::vector<size_t> calls;
+  const ParseOutcome parsed = ParseRequest(bytes, {}, [&](size_t n) {
+    calls.push_back(n);
+    std::memset(bytes.data(), 'X', n);
+  });
+  ASSERT_TRUE(parsed.status.ok()) << parsed.status.ToString();
+  ASSERT_GE(calls.size(), in.size() / (256 * 1024));
+  EXPECT_TRUE(std::is_sorted(calls.begin(), calls.end()));
+  EXPECT_EQ(calls.back(), in.size());
+  EXPECT_EQ(parsed.envelope->Serialize(), ParseRequest(in, {}).envelope->Serialize());
+  // Below 1 MiB the document is parsed in one piece: no call.
+  bool called = false;
+  ASSERT_TRUE(ParseRequest(LargeRequest(100), {}, [&](size_t) { called = true; }).status.ok());
+  EXPECT_FALSE(called);
 }
 
 }  // namespace
