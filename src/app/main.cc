@@ -263,7 +263,8 @@ const char* FindArg(const std::vector<std::string>& args, const char* name) {
   return nullptr;
 }
 
-// shepgw sign --key KEY --cert CERT [--algorithm rsa-sha256|ecdsa-sha256|gost2015-512] < in.xml > out.xml
+// shepgw sign --key KEY --cert CERT [--algorithm rsa-sha256|ecdsa-sha256|gost2015-512] < in.xml >
+// out.xml
 int SignCommand(const std::vector<std::string>& args) {
   const char* key = FindArg(args, "--key");
   const char* cert = FindArg(args, "--cert");

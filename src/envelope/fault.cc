@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <string>
 
-#include "envelope/xml_text.h"
 #include "shepgw/common/clock.h"
 #include "shepgw/envelope/envelope.h"
+
+#include "envelope/xml_text.h"
 
 namespace shepgw::envelope {
 namespace {
@@ -32,13 +33,13 @@ std::string RenderFault(ErrorCode code, std::string_view message, std::string_vi
   internal::AppendXmlEscaped(out, desc.fault_string);
   out +=
       "</faultstring><detail>"
-      "<ns2:SendMessageFault1_SendMessageFault xmlns:ns2=\"http://bip.bee.kz/SyncChannel/v10/Types\">"
+      "<ns2:SendMessageFault1_SendMessageFault "
+      "xmlns:ns2=\"http://bip.bee.kz/SyncChannel/v10/Types\">"
       "<errorCode>";
   internal::AppendXmlEscaped(out, desc.token);
   out += "</errorCode><errorMessage>";
   // errorMessage is required by ErrorInfo: never leave it empty.
-  internal::AppendXmlEscaped(out, message.empty() ? desc.fault_string : message,
-                             kMaxMessageBytes);
+  internal::AppendXmlEscaped(out, message.empty() ? desc.fault_string : message, kMaxMessageBytes);
   out += "</errorMessage><errorDate>";
   out += FormatXsdDateTime(now);
   out += "</errorDate>";
@@ -47,7 +48,8 @@ std::string RenderFault(ErrorCode code, std::string_view message, std::string_vi
     internal::AppendXmlEscaped(out, session_id, kMaxSessionIdBytes);
     out += "</sessionId>";
   }
-  out += "</ns2:SendMessageFault1_SendMessageFault></detail></soap:Fault></soap:Body></soap:Envelope>";
+  out +=
+      "</ns2:SendMessageFault1_SendMessageFault></detail></soap:Fault></soap:Body></soap:Envelope>";
   return out;
 }
 

@@ -1,11 +1,11 @@
 // Process-wide libxml2 settings. They protect every libxml2 user in the process (the wss
 // module included), not only our parse, which does not depend on them (see xml_parse.cc).
+#include <mutex>
+
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlerror.h>
-
-#include <mutex>
 
 #include "shepgw/envelope/envelope.h"
 

@@ -144,7 +144,7 @@ constexpr DigestAlgorithm kGost34311Digest{
     nullptr,     true};
 
 constexpr std::array<const DigestAlgorithm*, 7> kDigestAlgorithms = {
-    &kSha256Digest,      &kSha384Digest,    &kSha512Digest,       &kSha1Digest,
+    &kSha256Digest,      &kSha384Digest,    &kSha512Digest,      &kSha1Digest,
     &kStreebog512Digest, &kGost34311Digest, &kSha1LegacyKzDigest};
 
 // --- RSA / ECDSA primitives (OpenSSL, over a digest) -----------------------------------------

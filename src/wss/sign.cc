@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "shepgw/wss/wss.h"
+
 #include "wss/internal.h"
 
 namespace shepgw::wss {
@@ -65,9 +66,8 @@ void InsertFirst(xmlNode* parent, xmlNode* child) {
 // The Body's existing id (wsu:Id, Id, id — the ones Verify accepts), or a new wsu:Id.
 Status EnsureBodyId(xmlDoc* doc, xmlNode* body, std::string* id, bool* added) {
   *added = false;
-  for (auto [name, ns] : {std::pair<std::string_view, std::string_view>{"Id", kWsuNs},
-                          {"Id", ""},
-                          {"id", ""}}) {
+  for (auto [name, ns] :
+       {std::pair<std::string_view, std::string_view>{"Id", kWsuNs}, {"Id", ""}, {"id", ""}}) {
     if (xmlAttr* a = FindAttr(body, name, ns); a != nullptr) {
       *id = AttrValue(a);
       if (!IsSafeId(*id)) {
@@ -258,8 +258,7 @@ Status Signer::SignEnvelope(envelope::ParsedEnvelope& envelope,
   xmlNode* reference = nullptr;
   xmlNode* transforms = nullptr;
   const std::string uri = "#" + body_id;
-  if (info == nullptr ||
-      AddAlgorithm(info, ds, "CanonicalizationMethod", kExcC14n) == nullptr ||
+  if (info == nullptr || AddAlgorithm(info, ds, "CanonicalizationMethod", kExcC14n) == nullptr ||
       AddAlgorithm(info, ds, "SignatureMethod", algorithm->uri) == nullptr ||
       (reference = xmlNewChild(info, ds, X("Reference"), nullptr)) == nullptr ||
       xmlNewProp(reference, X("URI"), X(uri)) == nullptr ||

@@ -1,4 +1,10 @@
 // wss internals without xmlsec: XML helpers, the id index, base64, distinguished names.
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstring>
+#include <ctime>
+
 #include <libxml/parser.h>  // before valid.h, which needs its types
 #include <libxml/valid.h>
 #include <openssl/asn1.h>
@@ -7,12 +13,6 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
-
-#include <algorithm>
-#include <array>
-#include <cctype>
-#include <cstring>
-#include <ctime>
 
 #include "wss/internal.h"
 
@@ -174,11 +174,16 @@ namespace {
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int B64Value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '+')
+    return 62;
+  if (c == '/')
+    return 63;
   return -1;
 }
 
@@ -268,43 +273,53 @@ struct Ava {
 };
 
 int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
 std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  while (!s.empty() && s.front() == ' ')
+    s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ')
+    s.remove_suffix(1);
   return s;
 }
 
 // Parses one value starting at dn[*pos]; stops before an unescaped ',', ';' or '+'.
 bool ParseValue(std::string_view dn, size_t* pos, Ava* ava) {
   size_t i = *pos;
-  while (i < dn.size() && dn[i] == ' ') ++i;
+  while (i < dn.size() && dn[i] == ' ')
+    ++i;
   std::string value;
   if (i < dn.size() && dn[i] == '#') {
     ++i;
-    while (i < dn.size() && HexDigit(dn[i]) >= 0) value += dn[i++];
+    while (i < dn.size() && HexDigit(dn[i]) >= 0)
+      value += dn[i++];
     ava->hex = true;
   } else if (i < dn.size() && dn[i] == '"') {
     ++i;
     for (;;) {
-      if (i >= dn.size()) return false;
+      if (i >= dn.size())
+        return false;
       if (dn[i] == '"') {
         ++i;
         break;
       }
-      if (dn[i] == '\\' && i + 1 < dn.size()) ++i;
+      if (dn[i] == '\\' && i + 1 < dn.size())
+        ++i;
       value += dn[i++];
     }
   } else {
     size_t significant = 0;  // length of value without unescaped trailing spaces
     while (i < dn.size() && dn[i] != ',' && dn[i] != ';' && dn[i] != '+') {
       if (dn[i] == '\\') {
-        if (i + 1 >= dn.size()) return false;
+        if (i + 1 >= dn.size())
+          return false;
         const int hi = HexDigit(dn[i + 1]);
         const int lo = i + 2 < dn.size() ? HexDigit(dn[i + 2]) : -1;
         if (hi >= 0 && lo >= 0) {
@@ -318,20 +333,25 @@ bool ParseValue(std::string_view dn, size_t* pos, Ava* ava) {
         continue;
       }
       value += dn[i++];
-      if (value.back() != ' ') significant = value.size();
+      if (value.back() != ' ')
+        significant = value.size();
     }
     value.resize(significant);
   }
-  while (i < dn.size() && dn[i] == ' ') ++i;
-  if (i < dn.size() && dn[i] != ',' && dn[i] != ';' && dn[i] != '+') return false;
+  while (i < dn.size() && dn[i] == ' ')
+    ++i;
+  if (i < dn.size() && dn[i] != ',' && dn[i] != ';' && dn[i] != '+')
+    return false;
   ava->value = std::move(value);
   *pos = i;
   return true;
 }
 
 ASN1_OBJECT* AttributeType(std::string type) {
-  for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (type.rfind("OID.", 0) == 0) type = type.substr(4);
+  for (char& c : type)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (type.rfind("OID.", 0) == 0)
+    type = type.substr(4);
   static const std::array<std::pair<std::string_view, std::string_view>, 9> kAliases = {{
       {"E", "emailAddress"},
       {"EMAILADDRESS", "emailAddress"},
@@ -354,7 +374,7 @@ ASN1_OBJECT* AttributeType(std::string type) {
 
 bool AddAva(X509_NAME* name, const Ava& ava, int set) {
   std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> obj(AttributeType(ava.type),
-                                                                 ASN1_OBJECT_free);
+                                                                ASN1_OBJECT_free);
   if (obj == nullptr) {
     return false;
   }

@@ -184,22 +184,22 @@ TEST_F(GostGatewayTest, SignAndVerifyCommandsWithGostKeys) {
   // integrator runs on what the gateway returned); a changed answer fails with its code.
   const std::string answer = dir_->path() + "/answer.xml";
   WriteFile(answer, r.body);
-  EXPECT_EQ(RunCommand({"/bin/sh", "-c",
-                        std::string(SHEPGW_BIN) + " verify --config " + cfg + " --response < " +
-                            answer},
-                       &output),
-            0)
+  EXPECT_EQ(
+      RunCommand({"/bin/sh", "-c",
+                  std::string(SHEPGW_BIN) + " verify --config " + cfg + " --response < " + answer},
+                 &output),
+      0)
       << output;
   EXPECT_TRUE(Contains(output, "OK response signer=")) << output;
   EXPECT_TRUE(Contains(output, "shepgw TEST")) << output;
   std::string changed = r.body;
   changed.replace(changed.find("SCSS001"), 7, "SCSS002");
   WriteFile(answer, changed);
-  EXPECT_EQ(RunCommand({"/bin/sh", "-c",
-                        std::string(SHEPGW_BIN) + " verify --config " + cfg + " --response < " +
-                            answer},
-                       &output),
-            1)
+  EXPECT_EQ(
+      RunCommand({"/bin/sh", "-c",
+                  std::string(SHEPGW_BIN) + " verify --config " + cfg + " --response < " + answer},
+                 &output),
+      1)
       << output;
   EXPECT_TRUE(Contains(output, "FAIL wss.digest_mismatch")) << output;
 }

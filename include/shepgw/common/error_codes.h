@@ -51,24 +51,24 @@ enum class ErrorCode {
   kWssWrappingDetected,      // the signed element is not the Body the gateway routes
   kWssSignerUnknown,         // KeyInfo names a certificate the gateway cannot find
   // Signer certificate (pki). HTTP 401, soap:Client.
-  kPkiCertificateUntrusted,      // no chain to a configured trust anchor
-  kPkiCertificateExpired,        // notAfter in the past
-  kPkiCertificateNotYetValid,    // notBefore in the future
-  kPkiCertificateRevoked,        // listed in a CRL
-  kPkiRevocationUnknown,         // no usable CRL and the policy fails closed
-  kPkiCertificateKeyUsage,       // neither digitalSignature nor nonRepudiation
+  kPkiCertificateUntrusted,    // no chain to a configured trust anchor
+  kPkiCertificateExpired,      // notAfter in the past
+  kPkiCertificateNotYetValid,  // notBefore in the future
+  kPkiCertificateRevoked,      // listed in a CRL
+  kPkiRevocationUnknown,       // no usable CRL and the policy fails closed
+  kPkiCertificateKeyUsage,     // neither digitalSignature nor nonRepudiation
   // Authorisation. 401 when the signer is not the sender, 403 when the sender may not call.
-  kAuthSignerNotSender,      // a valid signature, by a certificate not bound to senderId
-  kAuthSenderUnknown,        // senderId is not a registered participant
-  kAuthServiceNotAllowed,    // the participant is not subscribed to serviceId (BY-7)
+  kAuthSignerNotSender,    // a valid signature, by a certificate not bound to senderId
+  kAuthSenderUnknown,      // senderId is not a registered participant
+  kAuthServiceNotAllowed,  // the participant is not subscribed to serviceId (BY-7)
   // The VPN side (connector). HTTP 503 + Retry-After.
   kUpstreamNetworkUnreachable,  // tunnel interface missing/down or no route to the upstream
   // Maintenance (KZ-9). HTTP 503 with Retry-After.
-  kGatewayMaintenance,       // a planned or unplanned maintenance window is in force
+  kGatewayMaintenance,  // a planned or unplanned maintenance window is in force
   // GOST keys and certificates (pki/gost.h). HTTP 401, soap:Client.
   kPkiKeyInvalid,            // public key malformed, off its curve, or of another algorithm
   kPkiCertificateMalformed,  // a certificate that is not well-formed DER X.509
-  kCount_,               // not a code: number of entries
+  kCount_,                   // not a code: number of entries
 };
 
 enum class FaultCode { kClient, kServer, kVersionMismatch };

@@ -1,10 +1,10 @@
 // RenderFault: well-formed SOAP 1.1 faults carrying the error table's values.
+#include <memory>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-
-#include <memory>
-#include <string>
 
 #include "shepgw/common/clock.h"
 #include "shepgw/envelope/envelope.h"
@@ -59,9 +59,7 @@ class ParsedFault {
     return s;
   }
   std::string FaultField(std::string_view local) const { return Text(Child(Fault(), "", local)); }
-  std::string DetailField(std::string_view local) const {
-    return Text(Child(Detail(), "", local));
-  }
+  std::string DetailField(std::string_view local) const { return Text(Child(Detail(), "", local)); }
   // Local names of the detail element's children, in order.
   std::string DetailOrder() const {
     std::string out;
@@ -80,7 +78,8 @@ class ParsedFault {
   std::unique_ptr<xmlDoc, DocDeleter> doc_;
 };
 
-const auto kNow = std::chrono::system_clock::time_point{} + std::chrono::milliseconds(1'763'815'200'123);
+const auto kNow =
+    std::chrono::system_clock::time_point{} + std::chrono::milliseconds(1'763'815'200'123);
 
 TEST(RenderFaultTest, AllFields) {
   const std::string xml = RenderFault(ErrorCode::kRoutingUnknownService, "no route for S1",
@@ -125,8 +124,8 @@ TEST(RenderFaultTest, EscapesMarkupCharacters) {
 }
 
 TEST(RenderFaultTest, InvalidUtf8AndControlCharactersAreReplaced) {
-  const std::string message = std::string("bad \xFF\xC3 utf8 \xED\xA0\x80 ctl \x01\x1B end") +
-                              std::string(1, '\0') + "!";
+  const std::string message =
+      std::string("bad \xFF\xC3 utf8 \xED\xA0\x80 ctl \x01\x1B end") + std::string(1, '\0') + "!";
   const std::string xml = RenderFault(ErrorCode::kEnvelopeMalformedXml, message, "\xFE", kNow);
   const ParsedFault f(xml);
   ASSERT_TRUE(f.ok()) << xml;
@@ -136,7 +135,8 @@ TEST(RenderFaultTest, InvalidUtf8AndControlCharactersAreReplaced) {
   EXPECT_NE(got.find("end\xEF\xBF\xBD!"), std::string::npos) << got;
   EXPECT_EQ(f.DetailField("sessionId"), "\xEF\xBF\xBD");
   // Valid multi-byte text passes through untouched.
-  const ParsedFault g(RenderFault(ErrorCode::kEnvelopeMalformedXml, "Қате: ошибка 🙂", "", kNow));
+  const ParsedFault g(
+      RenderFault(ErrorCode::kEnvelopeMalformedXml, "Қате: ошибка 🙂", "", kNow));
   ASSERT_TRUE(g.ok());
   EXPECT_EQ(g.DetailField("errorMessage"), "Қате: ошибка 🙂");
 }

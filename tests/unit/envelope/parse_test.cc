@@ -1,19 +1,20 @@
 // The hardened parse: hostile and broken input (DTDs, entities, depth, size, encodings).
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <gtest/gtest.h>
-#include <libxml/parser.h>
-#include <libxml/parserInternals.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <random>
 #include <string>
 
+#include <gtest/gtest.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
 #include "shepgw/envelope/envelope.h"
+
 #include "unit/envelope/test_util.h"
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace shepgw::envelope {
 namespace {
@@ -102,16 +103,15 @@ TEST(ParseTest, RandomBytesInsideAnElementAreMalformed) {
 
 TEST(ParseTest, Latin1BytesWithoutDeclarationAreMalformed) {
   // "é" as a single ISO-8859-1 byte: not UTF-8.
-  const std::string msg = Soap(SendMessage(
-      "<messageId>caf\xE9</messageId><serviceId>S1</serviceId>"
-      "<sender><senderId>c</senderId></sender>"));
+  const std::string msg =
+      Soap(SendMessage("<messageId>caf\xE9</messageId><serviceId>S1</serviceId>"
+                       "<sender><senderId>c</senderId></sender>"));
   EXPECT_EQ(CodeOf(msg), ErrorCode::kEnvelopeMalformedXml);
 }
 
 TEST(ParseTest, NonUtf8DeclaredEncodingIsRefused) {
   // Even when the content happens to be ASCII: one encoding, one code path.
-  const std::string msg =
-      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" + Soap(SendMessage());
+  const std::string msg = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>" + Soap(SendMessage());
   const ParseOutcome out = ParseRequest(msg, {});
   EXPECT_EQ(out.status.code(), ErrorCode::kEnvelopeMalformedXml);
   EXPECT_NE(out.status.message().find("UTF-8"), std::string::npos) << out.status.message();
@@ -128,8 +128,8 @@ TEST(ParseTest, Utf16IsRefused) {
 }
 
 TEST(ParseTest, Utf8WithBomAndDeclarationIsAccepted) {
-  const std::string msg = "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" +
-                          Soap(SendMessage());
+  const std::string msg =
+      "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + Soap(SendMessage());
   const ParseOutcome out = ParseRequest(msg, {});
   EXPECT_TRUE(out.status.ok()) << out.status.ToString();
 }
@@ -358,8 +358,8 @@ void ExpectNoLeak(const ParseOutcome& out) {
 
 TEST(ParseTest, ExternalEntityIsForbiddenAndNeverRead) {
   const MarkerFile marker;
-  for (const std::string& url : {"file://" + marker.path(), marker.path(),
-                                 std::string("file:///etc/passwd")}) {
+  for (const std::string& url :
+       {"file://" + marker.path(), marker.path(), std::string("file:///etc/passwd")}) {
     const std::string msg = "<!DOCTYPE x [<!ENTITY e SYSTEM \"" + url + "\">]>" +
                             Soap(SendMessage("<messageId>&e;</messageId><serviceId>S</serviceId>"
                                              "<sender><senderId>s</senderId></sender>"));
@@ -455,9 +455,9 @@ TEST(InitXmlLibraryTest, ExternalEntityLoaderRefusesFilesAndNetwork) {
 
   const std::string doc = "<!DOCTYPE x [<!ENTITY e SYSTEM \"file://" + marker.path() +
                           "\"><!ENTITY n SYSTEM \"" + url + "\">]><x>&e;&n;</x>";
-  xmlDocPtr parsed = xmlReadMemory(doc.data(), static_cast<int>(doc.size()), nullptr, nullptr,
-                                   XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_NOERROR |
-                                       XML_PARSE_NOWARNING);
+  xmlDocPtr parsed =
+      xmlReadMemory(doc.data(), static_cast<int>(doc.size()), nullptr, nullptr,
+                    XML_PARSE_NOENT | XML_PARSE_DTDLOAD | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   if (parsed != nullptr) {
     xmlChar* text = xmlNodeGetContent(xmlDocGetRootElement(parsed));
     const std::string content = text != nullptr ? reinterpret_cast<const char*>(text) : "";

@@ -1,10 +1,11 @@
 // SOAP 1.1 structure, operation dispatch and requestInfo extraction.
+#include <string>
+
 #include <gtest/gtest.h>
 #include <libxml/tree.h>
 
-#include <string>
-
 #include "shepgw/envelope/envelope.h"
+
 #include "unit/envelope/test_util.h"
 
 namespace shepgw::envelope {
@@ -52,9 +53,9 @@ TEST(RequestTest, PasswordIsNeverCopied) {
   const ParseOutcome out = ParseRequest(msg, {});
   ASSERT_TRUE(out.status.ok());
   const RequestInfo& info = out.envelope->info();
-  for (const std::string* s : {&info.message_id, &info.correlation_id, &info.service_id,
-                               &info.message_date, &info.route_id, &info.sender_id,
-                               &info.session_id}) {
+  for (const std::string* s :
+       {&info.message_id, &info.correlation_id, &info.service_id, &info.message_date,
+        &info.route_id, &info.sender_id, &info.session_id}) {
     EXPECT_EQ(s->find("secret-password"), std::string::npos);
   }
   for (const auto& [k, v] : info.properties) {
@@ -74,7 +75,7 @@ TEST(RequestTest, DefaultNamespaceFormEmptyOptionalsAndTrimming) {
   EXPECT_EQ(info.correlation_id, "");
   EXPECT_EQ(info.session_id, "");
   EXPECT_EQ(info.sender_id, "esedo-client");
-  EXPECT_FALSE(info.has_password);  // <password/>: present but empty
+  EXPECT_FALSE(info.has_password);        // <password/>: present but empty
   ASSERT_EQ(info.properties.size(), 2u);  // the empty <properties></properties> is skipped
   EXPECT_EQ(info.properties[0], std::make_pair(std::string("A"), std::string("1")));
   EXPECT_EQ(info.properties[1], std::make_pair(std::string("Б"), std::string("x<y")));
@@ -89,9 +90,8 @@ TEST(RequestTest, HeaderRedeclaringNamespaceAndMixedPrefixes) {
 
 TEST(RequestTest, PrefixStyles) {
   // Same message, every prefix style: only namespace URIs matter.
-  const std::string request =
-      "<request xmlns=\"\"><requestInfo>" + std::string(kMinimalRequestInfo) +
-      "</requestInfo></request>";
+  const std::string request = "<request xmlns=\"\"><requestInfo>" +
+                              std::string(kMinimalRequestInfo) + "</requestInfo></request>";
   const std::string cases[] = {
       "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\">"
       "<SOAP-ENV:Body><ns3:SendMessage xmlns:ns3=\"http://bip.bee.kz/SyncChannel/v10/Types\">" +
@@ -237,8 +237,8 @@ ParseOutcome WithInfo(std::string_view request_info) {
 }
 
 TEST(RequestInfoTest, MissingMessageId) {
-  const ParseOutcome out = WithInfo(
-      "<serviceId>S1</serviceId><sender><senderId>c</senderId></sender>");
+  const ParseOutcome out =
+      WithInfo("<serviceId>S1</serviceId><sender><senderId>c</senderId></sender>");
   EXPECT_EQ(out.status.code(), ErrorCode::kEnvelopeMissingField);
   EXPECT_EQ(out.status.message(), "requestInfo/messageId is missing");
   EXPECT_EQ(out.info.service_id, "S1");
@@ -331,9 +331,11 @@ TEST(RequestInfoTest, DuplicatedFieldIsInvalid) {
             ErrorCode::kEnvelopeInvalidField);
   const std::string two_requests =
       "<SendMessage xmlns=\"http://bip.bee.kz/SyncChannel/v10/Types\"><request xmlns=\"\">"
-      "<requestInfo>" + std::string(kMinimalRequestInfo) + "</requestInfo></request>"
-      "<request xmlns=\"\"><requestInfo>" + std::string(kMinimalRequestInfo) +
-      "</requestInfo></request></SendMessage>";
+      "<requestInfo>" +
+      std::string(kMinimalRequestInfo) +
+      "</requestInfo></request>"
+      "<request xmlns=\"\"><requestInfo>" +
+      std::string(kMinimalRequestInfo) + "</requestInfo></request></SendMessage>";
   EXPECT_EQ(CodeOf(Soap(two_requests)), ErrorCode::kEnvelopeInvalidField);
 }
 

@@ -1,10 +1,11 @@
 // CheckResponse: what the upstream returns.
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "shepgw/envelope/envelope.h"
+
 #include "unit/envelope/test_util.h"
 
 namespace shepgw::envelope {
@@ -43,8 +44,8 @@ TEST(CheckResponseTest, FaultInAnotherNamespaceIsNotAFault) {
 
 TEST(CheckResponseTest, OwnRenderedFaultIsAFault) {
   bool is_fault = false;
-  const std::string fault = RenderFault(ErrorCode::kUpstreamTimeout, "slow", "",
-                                        std::chrono::system_clock::time_point{});
+  const std::string fault =
+      RenderFault(ErrorCode::kUpstreamTimeout, "slow", "", std::chrono::system_clock::time_point{});
   EXPECT_TRUE(CheckResponse(fault, {}, &is_fault).ok());
   EXPECT_TRUE(is_fault);
 }
@@ -56,16 +57,16 @@ TEST(CheckResponseTest, GarbageAndHostileInput) {
   EXPECT_FALSE(is_fault);
   EXPECT_EQ(CheckResponse("Bad Gateway", {}, &is_fault).code(), ErrorCode::kEnvelopeMalformedXml);
   EXPECT_EQ(CheckResponse("", {}, &is_fault).code(), ErrorCode::kEnvelopeMalformedXml);
-  EXPECT_EQ(CheckResponse("<!DOCTYPE x [<!ENTITY a \"b\">]>" + Soap(std::string(kResponseBody)),
-                          {}, &is_fault)
+  EXPECT_EQ(CheckResponse("<!DOCTYPE x [<!ENTITY a \"b\">]>" + Soap(std::string(kResponseBody)), {},
+                          &is_fault)
                 .code(),
             ErrorCode::kEnvelopeDtdForbidden);
-  EXPECT_EQ(CheckResponse(
-                "<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/>"
-                "</e:Envelope>",
-                {}, &is_fault)
-                .code(),
-            ErrorCode::kEnvelopeSoap12);
+  EXPECT_EQ(
+      CheckResponse("<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/>"
+                    "</e:Envelope>",
+                    {}, &is_fault)
+          .code(),
+      ErrorCode::kEnvelopeSoap12);
   EXPECT_EQ(CheckResponse(Soap(""), {}, &is_fault).code(), ErrorCode::kEnvelopeBadStructure);
   ParseLimits small;
   small.max_bytes = 10;
@@ -91,11 +92,14 @@ TEST(CheckResponseTest, SameVerdictAsParseEnvelope) {
       Soap(""),
       Soap("", "<soapenv:Header/><soapenv:Header/>"),
       "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-      "<soapenv:Body>" + body + "</soapenv:Body><soapenv:Header/></soapenv:Envelope>",
+      "<soapenv:Body>" +
+          body + "</soapenv:Body><soapenv:Header/></soapenv:Envelope>",
       "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-      "<soapenv:Body>" + body + "x</soapenv:Body><soapenv:Body/></soapenv:Envelope>",
+      "<soapenv:Body>" +
+          body + "x</soapenv:Body><soapenv:Body/></soapenv:Envelope>",
       "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">"
-      "<soapenv:Body>" + body + body + "</soapenv:Body><x/></soapenv:Envelope>",
+      "<soapenv:Body>" +
+          body + body + "</soapenv:Body><x/></soapenv:Envelope>",
       "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">t"
       "</soapenv:Envelope>",
       "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"/>",

@@ -38,8 +38,9 @@ inline std::string SendMessage(std::string_view request_info_content = kMinimalR
       "<ns3:SendMessage xmlns:ns3=\"http://bip.bee.kz/SyncChannel/v10/Types\"><request>"
       "<requestInfo>";
   out += request_info_content;
-  out += "</requestInfo><requestData><data>payload</data></requestData></request>"
-         "</ns3:SendMessage>";
+  out +=
+      "</requestInfo><requestData><data>payload</data></requestData></request>"
+      "</ns3:SendMessage>";
   return out;
 }
 

@@ -1,19 +1,20 @@
 // Signer: the gateway's own signature — shape, no timestamp, the client's header gone, and it
 // verifies with our Verifier and with the xmlsec1 command-line tool (interop).
-#include <gtest/gtest.h>
-#include <libxml/tree.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
+#include <libxml/tree.h>
+
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/wss/wss.h"
+
 #include "unit/wss/test_pki.h"
 #include "wss/internal.h"
+#include <unistd.h>
 
 namespace shepgw::wss {
 namespace {
@@ -57,8 +58,8 @@ int XmlSec1Verify(const std::string& xml, const std::string& cert_name) {
   // --id-attr registers the wsu:Id of soap:Body as an ID, as any WSS verifier must.
   const std::string cmd = "xmlsec1 --verify --pubkey-cert-pem '" +
                           testing::PkiFile(cert_name + ".pem") +
-                          "' --id-attr:Id http://schemas.xmlsoap.org/soap/envelope/:Body '" +
-                          path + "' >/dev/null 2>&1";
+                          "' --id-attr:Id http://schemas.xmlsoap.org/soap/envelope/:Body '" + path +
+                          "' >/dev/null 2>&1";
   const int rc = std::system(cmd.c_str());
   std::remove(path);
   return rc;
@@ -90,9 +91,9 @@ TEST_P(SignTest, ReplacesTheClientSignatureAndVerifies) {
     }
   }
   ASSERT_EQ(security_count, 1);
-  EXPECT_EQ(internal::AttrValue(internal::FindAttr(security, "mustUnderstand",
-                                                   envelope::kSoap11Ns)),
-            "1");
+  EXPECT_EQ(
+      internal::AttrValue(internal::FindAttr(security, "mustUnderstand", envelope::kSoap11Ns)),
+      "1");
   EXPECT_EQ(CountElements(security->children, kWsuNs, "Timestamp"), 0);
   EXPECT_EQ(CountElements(security->children, kDsNs, "Signature"), 1);
   EXPECT_EQ(CountElements(security->children, kDsNs, "Reference"), 1);

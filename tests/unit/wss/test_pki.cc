@@ -1,5 +1,10 @@
 #include "unit/wss/test_pki.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -8,18 +13,14 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
-#include <sys/stat.h>
 #include <xmlsec/openssl/evp.h>
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmltree.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "shepgw/wss/wss.h"
+
 #include "wss/internal.h"
+#include <sys/stat.h>
 
 namespace shepgw::wss::testing {
 namespace {
@@ -49,8 +50,9 @@ const std::string& PkiDir() {
     std::string d = env != nullptr && *env != '\0' ? env : SHEPGW_WSS_PKI_DIR;
     if (!Exists(d + "/gateway-ec.pem")) {
       // The ctest fixture normally made it; by hand, make it now (flock: parallel runs).
-      const std::string cmd = "flock '" + d + ".lock' bash '" SHEPGW_SOURCE_DIR
-                              "/scripts/gen-wss-test-pki.sh' '" + d + "'";
+      const std::string cmd = "flock '" + d +
+                              ".lock' bash '" SHEPGW_SOURCE_DIR "/scripts/gen-wss-test-pki.sh' '" +
+                              d + "'";
       if (std::system(cmd.c_str()) != 0) {
         ADD_FAILURE() << "cannot generate the test PKI: " << cmd;
       }
@@ -198,8 +200,9 @@ std::string KeyInfoXml(const ClientMessage& m) {
              (m.key_identifier.empty() ? CertBase64(m.signer) : m.key_identifier) +
              "</wsse:KeyIdentifier></wsse:SecurityTokenReference>";
     case KeyInfoStyle::kBinaryToken:
-      return std::string("<wsse:SecurityTokenReference><wsse:Reference URI=\"#X509-7\" "
-                         "ValueType=\"") +
+      return std::string(
+                 "<wsse:SecurityTokenReference><wsse:Reference URI=\"#X509-7\" "
+                 "ValueType=\"") +
              kX509v3 + "\"/></wsse:SecurityTokenReference>";
     case KeyInfoStyle::kX509Certificate:
       return "<ds:X509Data><ds:X509Certificate>" + CertBase64(m.signer) +
@@ -222,18 +225,19 @@ Result<std::string> BuildClientMessage(const ClientMessage& m) {
   const std::string id = " " + m.id_attr + "=\"" + m.body_id + "\"" + id_decl;
   std::string x = "<" + p + ":Envelope xmlns:" + p +
                   "=\"http://schemas.xmlsoap.org/soap/envelope/\">\n<" + p + ":Header>\n";
-  x += "<wsse:Security xmlns:wsse=\"" + std::string(kWsse) + "\" xmlns:wsu=\"" + kWsu + "\" " +
-       p + ":mustUnderstand=\"1\">\n";
+  x += "<wsse:Security xmlns:wsse=\"" + std::string(kWsse) + "\" xmlns:wsu=\"" + kWsu + "\" " + p +
+       ":mustUnderstand=\"1\">\n";
   if (m.key_info == KeyInfoStyle::kBinaryToken) {
-    x += std::string("<wsse:BinarySecurityToken wsu:Id=\"X509-7\" EncodingType=\"") +
-         kB64Binary + "\" ValueType=\"" + kX509v3 + "\">" + CertBase64(m.signer) +
+    x += std::string("<wsse:BinarySecurityToken wsu:Id=\"X509-7\" EncodingType=\"") + kB64Binary +
+         "\" ValueType=\"" + kX509v3 + "\">" + CertBase64(m.signer) +
          "</wsse:BinarySecurityToken>\n";
   }
   x += "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">\n<ds:SignedInfo>\n";
   x += "<ds:CanonicalizationMethod Algorithm=\"" + m.canonicalization + "\">";
   if (m.inclusive_namespaces) {
     x += "<ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" "
-         "PrefixList=\"" + p + "\"/>";
+         "PrefixList=\"" +
+         p + "\"/>";
   }
   x += "</ds:CanonicalizationMethod>\n";
   x += "<ds:SignatureMethod Algorithm=\"" + m.signature_method + "\"/>\n";
@@ -265,8 +269,8 @@ Result<std::string> BuildClientMessage(const ClientMessage& m) {
     return x;
   }
 
-  xmlDoc* doc = xmlReadMemory(x.data(), static_cast<int>(x.size()), nullptr, nullptr,
-                              XML_PARSE_NONET);
+  xmlDoc* doc =
+      xmlReadMemory(x.data(), static_cast<int>(x.size()), nullptr, nullptr, XML_PARSE_NONET);
   if (doc == nullptr) {
     return Status(ErrorCode::kGatewayInternal, "test template is not XML:\n" + x);
   }
@@ -276,9 +280,9 @@ Result<std::string> BuildClientMessage(const ClientMessage& m) {
                                  internal::X("http://schemas.xmlsoap.org/soap/envelope/"));
   xmlNode* target = m.id_on_operation ? xmlSecGetNextElementNode(body->children) : body;
   const std::string local = m.id_attr == "wsu:Id" ? "Id" : m.id_attr;
-  xmlAttr* attr = m.id_attr == "wsu:Id" ? xmlHasNsProp(target, internal::X(local),
-                                                       internal::X(kWsu))
-                                        : xmlHasProp(target, internal::X(local));
+  xmlAttr* attr = m.id_attr == "wsu:Id"
+                      ? xmlHasNsProp(target, internal::X(local), internal::X(kWsu))
+                      : xmlHasProp(target, internal::X(local));
   if (attr == nullptr) {
     return Status(ErrorCode::kGatewayInternal, "test template: no id attribute");
   }

@@ -21,8 +21,8 @@ inline constexpr char kExcC14nUri[] = "http://www.w3.org/2001/10/xml-exc-c14n#";
 
 // The directory with the generated PKI (generated on first use if missing).
 const std::string& PkiDir();
-std::string PkiFile(const std::string& name);  // e.g. "signer-rsa.pem"
-pki::X509Ptr LoadCert(const std::string& name);  // "signer-rsa" → signer-rsa.pem
+std::string PkiFile(const std::string& name);      // e.g. "signer-rsa.pem"
+pki::X509Ptr LoadCert(const std::string& name);    // "signer-rsa" → signer-rsa.pem
 pki::EvpPkeyPtr LoadKey(const std::string& name);  // "signer-rsa" → signer-rsa.key
 std::string CertBase64(const std::string& name);   // base64 DER, one line
 std::string SerialDecimal(const std::string& name);
@@ -62,18 +62,18 @@ class TestParticipants : public pki::ParticipantStore {
 };
 
 enum class KeyInfoStyle {
-  kKeyIdentifier,     // STR/KeyIdentifier X509v3 (ShEP reference clients)
-  kBinaryToken,       // STR/Reference → BinarySecurityToken
-  kX509Certificate,   // X509Data/X509Certificate
-  kIssuerSerial,      // X509Data/X509IssuerSerial
-  kStrIssuerSerial,   // STR/X509Data/X509IssuerSerial (WSS4J default)
+  kKeyIdentifier,    // STR/KeyIdentifier X509v3 (ShEP reference clients)
+  kBinaryToken,      // STR/Reference → BinarySecurityToken
+  kX509Certificate,  // X509Data/X509Certificate
+  kIssuerSerial,     // X509Data/X509IssuerSerial
+  kStrIssuerSerial,  // STR/X509Data/X509IssuerSerial (WSS4J default)
 };
 
 struct ClientMessage {
-  std::string prefix = "soapenv";   // SOAP prefix
-  std::string id_attr = "wsu:Id";   // wsu:Id | Id | id
+  std::string prefix = "soapenv";  // SOAP prefix
+  std::string id_attr = "wsu:Id";  // wsu:Id | Id | id
   std::string body_id = "id-0f6e3c1a";
-  bool id_on_operation = false;     // put the id (and the Reference) on SendMessage, not Body
+  bool id_on_operation = false;  // put the id (and the Reference) on SendMessage, not Body
   KeyInfoStyle key_info = KeyInfoStyle::kKeyIdentifier;
   std::string signer = "signer-rsa";
   std::string signature_method = kRsaSha256;
@@ -82,13 +82,13 @@ struct ClientMessage {
   // The ds:Transforms element's content; default: one exclusive c14n Transform.
   std::string transforms = std::string("<ds:Transform Algorithm=\"") + kExcC14nUri + "\"/>";
   std::string canonicalization = kExcC14nUri;
-  std::string issuer_name;          // kIssuerSerial: override the issuer string
-  std::string serial;               // kIssuerSerial: override the serial
-  std::string key_identifier;       // kKeyIdentifier: override the base64 text
-  std::string extra_reference;      // appended after the Reference in SignedInfo
-  std::string extra_signature;      // appended inside ds:Signature after KeyInfo
+  std::string issuer_name;      // kIssuerSerial: override the issuer string
+  std::string serial;           // kIssuerSerial: override the serial
+  std::string key_identifier;   // kKeyIdentifier: override the base64 text
+  std::string extra_reference;  // appended after the Reference in SignedInfo
+  std::string extra_signature;  // appended inside ds:Signature after KeyInfo
   std::string payload = "payload";
-  bool sign = true;                 // false: dummy DigestValue/SignatureValue (GOST etc.)
+  bool sign = true;  // false: dummy DigestValue/SignatureValue (GOST etc.)
 };
 
 // The signed message (or the error of the test signer, as a failed Result).

@@ -1,9 +1,9 @@
 // wss internals: base64, distinguished names, serials, ids, the algorithm table.
-#include <gtest/gtest.h>
-#include <openssl/x509.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include "unit/wss/test_pki.h"
 #include "wss/internal.h"
@@ -12,8 +12,8 @@ namespace shepgw::wss::internal {
 namespace {
 
 TEST(Base64Test, RoundTripAndStrictness) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd",
-                                                      std::string("\0\xff\x10", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     const auto decoded = Base64Decode(Base64Encode(s), 100);
     ASSERT_TRUE(decoded.has_value()) << s;
     EXPECT_EQ(*decoded, s);
@@ -22,7 +22,7 @@ TEST(Base64Test, RoundTripAndStrictness) {
   EXPECT_FALSE(Base64Decode("YWJj*A==", 100).has_value());
   EXPECT_FALSE(Base64Decode("YWJ", 100).has_value());
   EXPECT_FALSE(Base64Decode("YQ==YQ==", 100).has_value());
-  EXPECT_FALSE(Base64Decode("YR==", 100).has_value());  // non-zero padding bits
+  EXPECT_FALSE(Base64Decode("YR==", 100).has_value());                 // non-zero padding bits
   EXPECT_FALSE(Base64Decode(std::string(400, 'A'), 100).has_value());  // over the cap
 }
 

@@ -1,5 +1,8 @@
 // Verifier: the accepted profile (every KeyInfo style, prefixes, id attributes) and every
 // defence, each with a message that would pass if that defence were removed.
+#include <memory>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <libxml/parser.h>
 #include <openssl/evp.h>
@@ -7,11 +10,9 @@
 #include <xmlsec/openssl/crypto.h>
 #include <xmlsec/xmltree.h>
 
-#include <memory>
-#include <string>
-
 #include "shepgw/envelope/envelope.h"
 #include "shepgw/wss/wss.h"
+
 #include "support/gost_client.h"
 #include "unit/wss/test_pki.h"
 #include "wss/internal.h"
@@ -92,9 +93,9 @@ TEST_F(VerifyTest, EcdsaSigner) {
 }
 
 TEST_F(VerifyTest, EveryKeyInfoStyle) {
-  for (KeyInfoStyle style : {KeyInfoStyle::kKeyIdentifier, KeyInfoStyle::kBinaryToken,
-                             KeyInfoStyle::kX509Certificate, KeyInfoStyle::kIssuerSerial,
-                             KeyInfoStyle::kStrIssuerSerial}) {
+  for (KeyInfoStyle style :
+       {KeyInfoStyle::kKeyIdentifier, KeyInfoStyle::kBinaryToken, KeyInfoStyle::kX509Certificate,
+        KeyInfoStyle::kIssuerSerial, KeyInfoStyle::kStrIssuerSerial}) {
     SCOPED_TRACE(static_cast<int>(style));
     ClientMessage m;
     m.key_info = style;
@@ -244,8 +245,7 @@ TEST_F(VerifyTest, TransformsOtherThanExclusiveC14n) {
   const std::string inclusive_with_comments =
       "<ds:Transform "
       "Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments\"/>";
-  const std::string exc = std::string("<ds:Transform Algorithm=\"") + testing::kExcC14nUri +
-                          "\"/>";
+  const std::string exc = std::string("<ds:Transform Algorithm=\"") + testing::kExcC14nUri + "\"/>";
   // Each is signed for real: without our check xmlsec (or a permissive verifier) could accept
   // it. The XPath one leaves <data> unsigned: the payload could be swapped at will.
   for (const std::string& transforms :
@@ -265,8 +265,9 @@ TEST_F(VerifyTest, TransformsOtherThanExclusiveC14n) {
 TEST_F(VerifyTest, XmlSecLayerRefusesTransformsOutsideItsAllowList) {
   // Defence in depth: the dsig context itself refuses what our shape check refuses.
   ClientMessage m;
-  m.transforms = "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\">"
-                 "<ds:XPath>not(ancestor-or-self::data)</ds:XPath></ds:Transform>";
+  m.transforms =
+      "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/REC-xpath-19991116\">"
+      "<ds:XPath>not(ancestor-or-self::data)</ds:XPath></ds:Transform>";
   envelope::ParseOutcome out = envelope::ParseRequest(Signed(m), {});
   ASSERT_TRUE(out.status.ok());
   xmlNode* body = out.envelope->body();
@@ -277,10 +278,10 @@ TEST_F(VerifyTest, XmlSecLayerRefusesTransformsOutsideItsAllowList) {
   ASSERT_NE(signature, nullptr);
   for (bool locked : {false, true}) {
     internal::DSigCtxPtr ctx =
-        locked ? internal::NewDSigCtx({xmlSecTransformExclC14NId, xmlSecOpenSSLTransformSha256Id},
-                                      {xmlSecTransformExclC14NId,
-                                       xmlSecOpenSSLTransformRsaSha256Id})
-               : internal::DSigCtxPtr(xmlSecDSigCtxCreate(nullptr));
+        locked
+            ? internal::NewDSigCtx({xmlSecTransformExclC14NId, xmlSecOpenSSLTransformSha256Id},
+                                   {xmlSecTransformExclC14NId, xmlSecOpenSSLTransformRsaSha256Id})
+            : internal::DSigCtxPtr(xmlSecDSigCtxCreate(nullptr));
     pki::X509Ptr cert = testing::LoadCert("signer-rsa");
     ctx->signKey = internal::KeyFromEvp(X509_get0_pubkey(cert.get())).release();
     const int rc = xmlSecDSigCtxVerify(ctx.get(), signature);
@@ -377,9 +378,9 @@ TEST_F(VerifyTest, SignedBodyMovedIntoHeaderWithFakeBody) {
   const size_t start = s.find("<soapenv:Body");
   const size_t end = s.find("</soapenv:Body>") + std::string("</soapenv:Body>").size();
   const std::string real_body = s.substr(start, end - start);
-  const std::string fake_body = Replace(
-      Replace(real_body, "<data>payload</data>", "<data>EVIL</data>"), " wsu:Id=\"id-0f6e3c1a\"",
-      "");
+  const std::string fake_body =
+      Replace(Replace(real_body, "<data>payload</data>", "<data>EVIL</data>"),
+              " wsu:Id=\"id-0f6e3c1a\"", "");
   std::string attack = s.substr(0, start) + fake_body + s.substr(end);
   attack = Replace(attack, "</soapenv:Header>",
                    "<w:Wrapper xmlns:w=\"urn:w\">" + real_body + "</w:Wrapper></soapenv:Header>");
@@ -407,8 +408,8 @@ TEST_F(VerifyTest, DuplicateIds) {
         // xml:id is registered as an ID by libxml2 while parsing: it would win the lookup.
         "<x:D xmlns:x=\"urn:x\" xml:id=\"id-0f6e3c1a\"/>"}) {
     SCOPED_TRACE(decoy);
-    Result<VerifiedSignature> r = Verify(Replace(s, "</soapenv:Header>",
-                                                 decoy + "</soapenv:Header>"));
+    Result<VerifiedSignature> r =
+        Verify(Replace(s, "</soapenv:Header>", decoy + "</soapenv:Header>"));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), ErrorCode::kWssWrappingDetected) << r.status().ToString();
     EXPECT_NE(r.status().message().find("more than once"), std::string::npos)
@@ -433,8 +434,8 @@ TEST_F(VerifyTest, DuplicateTokenIdCounts) {
 std::string ResignWithUris(const std::string& signed_xml, const std::string& signature_uri,
                            const std::string& digest_uri, const std::string& key_name) {
   std::string xml = Replace(signed_xml, kRsaSha1, signature_uri);
-  xml = Replace(xml, std::string("Algorithm=\"") + kSha1 + "\"",
-                "Algorithm=\"" + digest_uri + "\"");
+  xml =
+      Replace(xml, std::string("Algorithm=\"") + kSha1 + "\"", "Algorithm=\"" + digest_uri + "\"");
   xmlDoc* doc = xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, nullptr, 0);
   if (doc == nullptr) {
     return {};
@@ -446,11 +447,11 @@ std::string ResignWithUris(const std::string& signed_xml, const std::string& sig
   size_t len = 0;
   std::string value(512, '\0');
   len = value.size();
-  const bool ok = ctx != nullptr && !c14n.empty() &&
-                  EVP_DigestSignInit(ctx, nullptr, EVP_sha1(), nullptr, key.get()) == 1 &&
-                  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(value.data()), &len,
-                                 reinterpret_cast<const unsigned char*>(c14n.data()),
-                                 c14n.size()) == 1;
+  const bool ok =
+      ctx != nullptr && !c14n.empty() &&
+      EVP_DigestSignInit(ctx, nullptr, EVP_sha1(), nullptr, key.get()) == 1 &&
+      EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(value.data()), &len,
+                     reinterpret_cast<const unsigned char*>(c14n.data()), c14n.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) {
     return {};
