@@ -17,12 +17,14 @@
 #include <ctime>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -210,6 +212,21 @@ Result<std::shared_ptr<const LoadedCrl>> LoadCrl(const std::string& path,
   loaded->issuer = UpRef(issuer);
   loaded->crl = std::move(crl);
   return std::shared_ptr<const LoadedCrl>(std::move(loaded));
+}
+
+// Is the certificate's key a Kazakh NCA GOST key? Its SPKI algorithm is under
+// 1.2.398.3.10.1.1 (2004: …1.1.1, 2015: …1.2.x; docs/security.md § GOST).
+bool HasKazakhGostKey(X509* cert) {
+  X509_PUBKEY* pub = X509_get_X509_PUBKEY(cert);
+  ASN1_OBJECT* algorithm = nullptr;
+  if (pub == nullptr || X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, pub) != 1 ||
+      algorithm == nullptr) {
+    return false;
+  }
+  char oid[96];
+  const int n = OBJ_obj2txt(oid, sizeof(oid), algorithm, 1);
+  return n > 0 && static_cast<size_t>(n) < sizeof(oid) &&
+         std::string_view(oid, static_cast<size_t>(n)).starts_with("1.2.398.3.10.1.1.");
 }
 
 void ComputeEarliest(CrlSet& set) {
@@ -433,10 +450,16 @@ class TrustStoreImpl final : public TrustStore {
         CaEntry entry{cert.get(), anchors, std::nullopt};
         // A GOST CA's key is parsed now, once: a malformed one is a configuration error, not
         // an "untrusted" verdict for every signer below it. RSA/EC keys are OpenSSL's.
-        Result<gost::PublicKey> gost_key = gost::CertificatePublicKey(CertificateDer(cert.get()));
-        if (gost_key.ok()) {
+        // Only a CA whose key is a Kazakh GOST key goes through pki::gost's strict DER reader:
+        // an RSA/EC anchor that loaded before (OpenSSL never checks an anchor's own encoding
+        // strictly) must still load.
+        if (!HasKazakhGostKey(cert.get())) {
+          // not GOST: nothing to parse here
+        } else if (Result<gost::PublicKey> gost_key =
+                       gost::CertificatePublicKey(CertificateDer(cert.get()));
+                   gost_key.ok()) {
           entry.gost_key = std::move(gost_key.value());
-        } else if (gost_key.status().code() != ErrorCode::kWssAlgorithmNotAllowed) {
+        } else {
           DrainOpenSslErrors();
           return Error(ErrorCode::kGatewayInternal,
                        where + "'" + files[i] + "': " + NameForMessage(cert.get()) +
@@ -610,6 +633,41 @@ class TrustStoreImpl final : public TrustStore {
     }
   }
 
+  // Is `a` the same CA as `b`: the same certificate, or the same subject name and the same key
+  // (a renewed CA certificate)? A CRL belongs to the CA (name + key), not to one of its
+  // certificates: a CRL bound at load to one certificate of the CA must also be found for a
+  // chain built through its renewed certificate.
+  bool SameCa(X509* a, X509* b) const {
+    if (X509_cmp(a, b) == 0) {
+      return true;
+    }
+    if (X509_NAME_cmp(X509_get_subject_name(a), X509_get_subject_name(b)) != 0) {
+      return false;
+    }
+    const CaEntry* ca_a = FindCaEntry(a);
+    const CaEntry* ca_b = FindCaEntry(b);
+    if (ca_a != nullptr && ca_b != nullptr &&
+        (ca_a->gost_key.has_value() || ca_b->gost_key.has_value())) {
+      return ca_a->gost_key.has_value() && ca_b->gost_key.has_value() &&
+             ca_a->gost_key->algorithm() == ca_b->gost_key->algorithm() &&
+             ca_a->gost_key->xy_le() == ca_b->gost_key->xy_le();
+    }
+    EVP_PKEY* key_a = X509_get0_pubkey(a);
+    EVP_PKEY* key_b = X509_get0_pubkey(b);
+    const bool same = key_a != nullptr && key_b != nullptr && EVP_PKEY_eq(key_a, key_b) == 1;
+    DrainOpenSslErrors();
+    return same;
+  }
+
+  const CaEntry* FindCaEntry(X509* cert) const {
+    for (const CaEntry& ca : cas_) {
+      if (X509_cmp(ca.cert, cert) == 0) {
+        return &ca;
+      }
+    }
+    return nullptr;
+  }
+
   bool IsAnchor(X509* cert) const {
     for (const CaEntry& ca : cas_) {
       if (ca.anchor && X509_cmp(ca.cert, cert) == 0) {
@@ -753,7 +811,7 @@ class TrustStoreImpl final : public TrustStore {
       bool fresh = false;
       TimePoint stale_since = TimePoint::min();
       for (const auto& crl : crls.by_file) {
-        if (crl == nullptr || X509_cmp(crl->issuer.get(), issuer) != 0) {
+        if (crl == nullptr || !SameCa(crl->issuer.get(), issuer)) {
           continue;
         }
         any = true;

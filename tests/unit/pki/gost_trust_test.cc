@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -267,6 +268,31 @@ TEST(GostTrustTest, CaReKeyedUnderTheSameNameTheKeyThatVerifiesWins) {
   EXPECT_TRUE(Check(*store, tmp.File("signer-new.pem")).ok());
 }
 
+TEST(GostTrustTest, RenewedCaCertificateOfTheSameKeyKeepsItsCrl) {
+  // The intermediate's certificate renewed (same name, same key, new serial), the expired one
+  // still configured first: the CRL is bound to the first certificate whose key verifies it at
+  // load, the chain is built through the one valid now. Revocation must still find that CRL
+  // (same name and key = the same CA), so a revoked signer stays revoked — not "no CRL for
+  // issuer" (an outage with fail_closed, a silently skipped check with fail_open).
+  TempDir tmp;
+  IssueTo(tmp.File("inter-old.pem"),
+          Template("ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) shepgw TEST 2022", 40, Now() - 400 * kDay,
+                   Now() - kDay, true),
+          Key("inter").public_key(), Key("root"), CertDer(G("root.pem")));
+  for (const std::string policy : {"fail_closed", "fail_open"}) {
+    SCOPED_TRACE(policy);
+    config::TrustConfig trust = Trust();
+    trust.intermediates = {tmp.File("inter-old.pem"), G("inter.pem")};
+    trust.crl_policy = policy;
+    FakeClock clock(Now());
+    auto store = MustLoad(trust, clock);
+    ASSERT_NE(store, nullptr);
+    EXPECT_TRUE(Check(*store, G("signer.pem")).ok()) << Check(*store, G("signer.pem")).message();
+    const Status revoked = Check(*store, G("signer-revoked.pem"));
+    EXPECT_EQ(revoked.code(), ErrorCode::kPkiCertificateRevoked) << revoked.message();
+  }
+}
+
 TEST(GostTrustTest, RightIssuerNameButAnotherKeyIsUntrusted) {
   TempDir tmp;
   // An impostor CA: the real intermediate's name, its own key, self-signed.
@@ -516,6 +542,29 @@ TEST(GostTrustTest, MixedStoreRsaAndGost) {
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(Check(*store, G("signer.pem")).ok()) << Check(*store, G("signer.pem")).message();
   EXPECT_EQ(Check(*store, G("signer-revoked.pem")).code(), ErrorCode::kPkiCertificateRevoked);
+}
+
+TEST(GostTrustTest, RsaAnchorWithLooseDerStillLoads) {
+  // An RSA CA certificate whose outer signatureAlgorithm omits the NULL parameters its inner
+  // one has: OpenSSL loads it (it never checks an anchor's own signature), pki::gost's strict
+  // DER reader refuses it. Only Kazakh GOST keys go through the latter, so the store loads.
+  TempDir tmp;
+  X509Ptr rsa_root = Cert(R("root.pem"));
+  ASSERT_NE(rsa_root, nullptr);
+  const X509_ALGOR* outer = nullptr;
+  X509_get0_signature(nullptr, &outer, rsa_root.get());
+  ASSERT_EQ(X509_ALGOR_set0(const_cast<X509_ALGOR*>(outer),  // NOLINT: OpenSSL's API
+                            OBJ_nid2obj(NID_sha256WithRSAEncryption), V_ASN1_UNDEF, nullptr),
+            1);
+  const std::string loose = Der(rsa_root.get());
+  ASSERT_EQ(gost::CertificatePublicKey(loose).status().code(), ErrorCode::kPkiCertificateMalformed);
+  WriteFile(tmp.File("rsa-root-loose.pem"), Pem("CERTIFICATE", loose));
+  config::TrustConfig trust = Trust();
+  trust.anchors.push_back(tmp.File("rsa-root-loose.pem"));
+  FakeClock clock(Now());
+  auto store = MustLoad(trust, clock);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(Check(*store, G("signer.pem")).ok());
 }
 
 TEST(GostTrustTest, GostLeafUnderAnRsaCaDoesNotVerify) {
