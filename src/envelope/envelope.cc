@@ -89,6 +89,9 @@ struct SoapParts {
 // entries): one unambiguous Body is what the signature check and the router must agree on.
 Status CheckSoap(xmlDoc* doc, SoapParts* parts) {
   xmlNode* root = xmlDocGetRootElement(doc);
+  if (root == nullptr) {  // the parser refuses a document without one; never trust that here
+    return {ErrorCode::kEnvelopeNotSoap, "no root element"};
+  }
   if (root->ns != nullptr && Href(root) == kSoap12Ns) {
     return {ErrorCode::kEnvelopeSoap12, "root is a SOAP 1.2 " + ClarkName(root)};
   }

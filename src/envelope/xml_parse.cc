@@ -140,7 +140,7 @@ bool CountNodes(void* ctx, size_t n) {
   return true;
 }
 
-void RecordError(void* ctx, std::string message) {
+void RecordError(void* ctx, const std::string& message) {
   ParseState& state = StateOf(ctx);
   if (!state.has_error) {
     state.has_error = true;
@@ -336,7 +336,7 @@ Status PreScan(std::string_view bytes) {
     if (lt == nullptr) {
       return Status::Ok();
     }
-    const size_t start = static_cast<size_t>(static_cast<const char*>(lt) - data);
+    const auto start = static_cast<size_t>(static_cast<const char*>(lt) - data);
     const std::string_view rest = bytes.substr(start);
     size_t end = std::string_view::npos;  // index just past the construct
     if (rest.starts_with("<!--")) {
@@ -364,7 +364,7 @@ Status PreScan(std::string_view bytes) {
           return Malformed(AtLine(LineAt(bytes, j), "'<' inside a tag or attribute value"));
         }
         if (quote != 0) {
-          quote = c == quote ? 0 : quote;
+          quote = c == quote ? static_cast<char>(0) : quote;
         } else if (c == '"' || c == '\'') {
           quote = c;
         } else if (c == '=') {

@@ -490,7 +490,7 @@ struct Worker {
     const auto until = steady_clock::now() + std::chrono::milliseconds(1000);
     size_t drained = 0;
     char buf[16384];
-    while (drained < 4 * 1024 * 1024 && steady_clock::now() < until) {
+    while (drained < size_t{4} * 1024 * 1024 && steady_clock::now() < until) {
       pollfd p{conn.fd, POLLIN, 0};
       if (poll(&p, 1, 100) <= 0) {
         continue;

@@ -278,7 +278,7 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) {
                                  ? m.window->notice
                                  : std::string("the service is under maintenance");
         record.retry_after_seconds = static_cast<int>(
-            std::min<int64_t>(std::max<int64_t>(m.retry_after_seconds, 1), 7 * 24 * 3600));
+            std::min<int64_t>(std::max<int64_t>(m.retry_after_seconds, 1), int64_t{7} * 24 * 3600));
         record.outcome = Status(ErrorCode::kGatewayMaintenance, std::move(notice));
         return;
       }

@@ -205,7 +205,7 @@ bool EvpVerify(EVP_PKEY* key, const DigestAlgorithm& digest, std::string_view va
 // XML-DSig writes an ECDSA signature as r || s (each the size of the group order); OpenSSL
 // speaks DER. Empty on malformed input.
 std::string EcdsaRawToDer(std::string_view raw) {
-  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > 2 * 66) {
+  if (raw.empty() || raw.size() % 2 != 0 || raw.size() > size_t{2} * 66) {
     return {};
   }
   const auto* p = reinterpret_cast<const unsigned char*>(raw.data());

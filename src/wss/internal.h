@@ -37,7 +37,7 @@ inline constexpr std::string_view kBase64Binary =
 inline constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 
 // Certificates are a few KB; anything much larger in a KeyInfo is an attack or a mistake.
-inline constexpr size_t kMaxCertificateBytes = 64 * 1024;
+inline constexpr size_t kMaxCertificateBytes = size_t{64} * 1024;
 // Ids are short tokens; the charset also keeps them safe inside xmlsec's
 // "xpointer(id('...'))" expression (a quote in an id would change the expression).
 inline constexpr size_t kMaxIdBytes = 256;
