@@ -2,6 +2,8 @@
 // fingerprints, PEM loading.
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iterator>
@@ -9,6 +11,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -16,6 +19,9 @@
 #include "shepgw/pki/trust.h"
 
 #include "pki/openssl_util.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace shepgw::pki {
 
@@ -55,6 +61,57 @@ Result<std::string> ReadFileBytes(const std::string& path) {
   if (in.bad()) {
     return Status(ErrorCode::kGatewayInternal,
                   "cannot read: " + std::system_category().message(errno));
+  }
+  return bytes;
+}
+
+Result<std::string> ReadSecretFile(const std::string& path, size_t max_bytes, bool private_mode,
+                                   const std::string& what) {
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer (a hang at start-up). It does
+  // not change how a regular file is read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    return Status(ErrorCode::kGatewayInternal,
+                  "cannot open: " + std::system_category().message(errno));
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return Status(ErrorCode::kGatewayInternal,
+                  "cannot stat: " + std::system_category().message(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return Status(ErrorCode::kGatewayInternal, "not a regular file");
+  }
+  if (private_mode && (st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status(ErrorCode::kGatewayInternal, std::string("mode ") + mode +
+                                                   " lets other users read " + what +
+                                                   "; make it 0600 (or 0400), owned by the "
+                                                   "gateway's user");
+  }
+  if (st.st_size < 0 || static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return Status(ErrorCode::kGatewayInternal,
+                  "larger than " + std::to_string(max_bytes) + " bytes");
+  }
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      OPENSSL_cleanse(bytes.data(), bytes.size());
+      return Status(ErrorCode::kGatewayInternal,
+                    n == 0 ? std::string("file shrank while being read")
+                           : "cannot read: " + std::system_category().message(errno));
+    }
+    got += static_cast<size_t>(n);
   }
   return bytes;
 }

@@ -12,7 +12,6 @@
 #include "shepgw/pki/trust.h"
 
 #include "pki/openssl_util.h"
-#include <sys/stat.h>
 
 namespace shepgw::pki {
 namespace {
@@ -22,6 +21,11 @@ namespace {
 int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return -1; }
 
 Status Error(std::string message) { return {ErrorCode::kGatewayInternal, std::move(message)}; }
+
+// Key files and containers are a few KB; a password a line. Anything larger is a mistake (or
+// not the file meant), refused before it is read.
+constexpr size_t kMaxKeyFileBytes = 1024 * 1024;
+constexpr size_t kMaxPasswordBytes = 4096;
 
 std::string Quoted(const std::string& key, const std::string& path) {
   return key + " '" + path + "'";
@@ -59,18 +63,8 @@ std::optional<std::string> OpenSslKeyKind(std::string& pem) {
 // newline, as `echo` writes it, is not part of it).
 Result<std::string> ReadPasswordFile(const std::string& path) {
   const std::string where = Quoted("gateway_key.password_file", path) + ": ";
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    return Error(where + "cannot open: " + std::system_category().message(errno));
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error(where + "mode " + mode +
-                 " lets other users read the password; make it 0600 (or 0400), owned by the "
-                 "gateway's user");
-  }
-  Result<std::string> bytes = internal::ReadFileBytes(path);
+  Result<std::string> bytes =
+      internal::ReadSecretFile(path, kMaxPasswordBytes, true, "the password");
   if (!bytes.ok()) {
     return Error(where + bytes.status().message());
   }
@@ -98,7 +92,7 @@ Result<std::shared_ptr<const GatewayKey>> LoadGostGatewayKey(
       return password.status();
     }
     SecretBytes secret(std::move(password.value()));
-    Result<std::string> der = internal::ReadFileBytes(config.pkcs12_file);
+    Result<std::string> der = internal::ReadSecretFile(config.pkcs12_file, kMaxKeyFileBytes, false);
     if (!der.ok()) {
       return Error(key_where + ": " + der.status().message());
     }
@@ -112,7 +106,7 @@ Result<std::shared_ptr<const GatewayKey>> LoadGostGatewayKey(
     container_cert = std::move(contents->certificate_der);
   } else {
     key_where = Quoted("gateway_key.key", config.key_file);
-    Result<std::string> bytes = internal::ReadFileBytes(config.key_file);
+    Result<std::string> bytes = internal::ReadSecretFile(config.key_file, kMaxKeyFileBytes, false);
     if (!bytes.ok()) {
       return Error(key_where + ": " + bytes.status().message());
     }
@@ -202,7 +196,7 @@ Result<std::shared_ptr<const GatewayKey>> LoadGatewayKey(const config::GatewayKe
   key->algorithm = config.algorithm;
 
   const std::string key_where = "gateway_key.key '" + config.key_file + "': ";
-  Result<std::string> bytes = internal::ReadFileBytes(config.key_file);
+  Result<std::string> bytes = internal::ReadSecretFile(config.key_file, kMaxKeyFileBytes, false);
   if (!bytes.ok()) {
     return Error(key_where + bytes.status().message());
   }

@@ -43,6 +43,14 @@ std::string DrainOpenSslErrors();
 // The whole file, for formats OpenSSL must try twice (PEM, then DER). Errors: "cannot open:
 // <reason>" / "cannot read: <reason>", without the path (callers add key and path).
 Result<std::string> ReadFileBytes(const std::string& path);
+// Reads a file holding secrets (private keys, PKCS#12 containers, passwords): opened once and
+// checked on that descriptor (no stat/open race): a regular file (not a FIFO or a device that
+// would block or never end) of at most `max_bytes`, and with `private_mode` no permission for
+// group or others. Read in one pre-sized buffer, so no partial copy is left behind unwiped (the
+// caller wipes the result). Errors (kGatewayInternal) name the cause, never the content.
+// `what` names the content in messages ("the password").
+Result<std::string> ReadSecretFile(const std::string& path, size_t max_bytes, bool private_mode,
+                                   const std::string& what = "it");
 
 // ASN1_TIME → system_clock; a time OpenSSL cannot convert becomes the epoch (never happens for
 // certificates that parsed).

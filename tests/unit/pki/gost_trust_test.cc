@@ -22,6 +22,7 @@
 #include "shepgw/pki/trust.h"
 
 #include "unit/pki/test_support.h"
+#include <sys/stat.h>
 
 namespace shepgw::pki {
 namespace {
@@ -756,6 +757,27 @@ TEST(GostGatewayKeyTest, GeneratorPkcs12WithAndWithoutCert) {
   EXPECT_EQ(LoadGatewayKey(GostP12(G("gateway.p12"), pass, G("signer.pem"))).status().message(),
             "gateway_key.pkcs12 '" + G("gateway.p12") +
                 "': does not match the certificate in gateway_key.cert '" + G("signer.pem") + "'");
+}
+
+TEST(GostGatewayKeyTest, SecretFilesMustBeRegularAndBounded) {
+  // A FIFO (or a device) as the password file would block start-up or never end; a "key" of
+  // megabytes is not a key. Both are refused before anything is read.
+  TempDir tmp;
+  const std::string fifo = tmp.File("pass.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(LoadGatewayKey(GostP12(G("gateway.p12"), fifo)).status().message(),
+            "gateway_key.password_file '" + fifo + "': not a regular file");
+  const std::string big = tmp.File("big.key");
+  WriteFile(big, std::string(size_t{2} * 1024 * 1024, 'A'));
+  config::GatewayKeyConfig c;
+  c.algorithm = "gost2015-512";
+  c.cert_file = G("gateway.pem");
+  c.key_file = big;
+  const Status s = LoadGatewayKey(c).status();
+  EXPECT_TRUE(Contains(s.message(), "larger than 1048576 bytes")) << s.message();
+  c.algorithm = "rsa-sha256";  // the RSA/EC key path reads its key file the same way
+  const Status r = LoadGatewayKey(c).status();
+  EXPECT_TRUE(Contains(r.message(), "larger than 1048576 bytes")) << r.message();
 }
 
 TEST(GostGatewayKeyTest, NcaTestContainer) {
