@@ -4,6 +4,7 @@
 // OpenSSL parses NCA certificates (d2i_X509 succeeds) but cannot verify them: the Kazakh OIDs
 // in the signature algorithm and the SPKI mean nothing to it. The outer structure is walked here
 // with a strict DER reader, so the signed bytes are exactly the TBS as received.
+#include <openssl/objects.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -298,6 +299,17 @@ Result<std::string> IssueCertificate(const CertificateTemplate& tmpl, const Publ
       return ku.status();
     }
     extensions += *ku;
+  }
+  for (const auto& [name, value] : tmpl.extra_extensions) {
+    const int nid = OBJ_sn2nid(name.c_str());
+    if (nid == NID_undef) {
+      return Status(ErrorCode::kGatewayInternal, "unknown extension \"" + name + "\"");
+    }
+    auto extra = ConfExtension(nid, value);
+    if (!extra.ok()) {
+      return extra.status();
+    }
+    extensions += *extra;
   }
   extensions += Extension("2.5.29.14", false, der::OctetString(own_key_id));
   extensions += AuthorityKeyId(issuer.key_id);

@@ -591,6 +591,16 @@ class TrustStoreImpl final : public TrustStore {
         return Error(ErrorCode::kPkiCertificateUntrusted,
                      ChainMember(cur, leaf, who) + " is not trusted: unhandled critical extension");
       }
+      // Constraints OpenSSL enforces on RSA/EC chains but this GOST chain builder does not:
+      // refused rather than silently ignored (NCA's GOST CAs are not known to carry them).
+      for (const auto& [nid, name] : {std::pair{NID_name_constraints, "nameConstraints"},
+                                      std::pair{NID_policy_constraints, "policyConstraints"}}) {
+        if (X509_get_ext_by_NID(cur, nid, -1) >= 0) {
+          return Error(ErrorCode::kPkiCertificateUntrusted,
+                       ChainMember(cur, leaf, who) + " is not trusted: it carries " + name +
+                           ", which GOST chains do not enforce");
+        }
+      }
       if (IsAnchor(cur)) {
         return Status::Ok();
       }

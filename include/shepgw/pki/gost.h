@@ -208,6 +208,9 @@ struct CertificateTemplate {
   bool ca = false;  // basicConstraints CA:TRUE (critical)
   // keyUsage in OpenSSL's config syntax; empty = no extension.
   std::string key_usage = "critical,digitalSignature,nonRepudiation";
+  // More extensions: (OpenSSL short name, value in its config syntax), e.g.
+  // {"nameConstraints", "critical,permitted;email:.kz"} (tests of the trust store).
+  std::vector<std::pair<std::string, std::string>> extra_extensions;
 };
 // DER certificate. `issuer_cert_der` names the issuer (its subject and key id); empty =
 // self-signed (then issuer_key must be the subject key's pair). Errors: kGatewayInternal.

@@ -294,6 +294,37 @@ TEST(GostTrustTest, RenewedCaCertificateOfTheSameKeyKeepsItsCrl) {
   }
 }
 
+TEST(GostTrustTest, CaWithConstraintsGostChainsDoNotEnforceIsRefused) {
+  // nameConstraints / policyConstraints are enforced by OpenSSL on RSA/EC chains; the GOST chain
+  // builder does not implement them, so a CA carrying one is refused rather than ignored.
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"nameConstraints", "critical,permitted;email:.kz"},
+           {"policyConstraints", "critical,requireExplicitPolicy:0"}}) {
+    SCOPED_TRACE(name);
+    TempDir tmp;
+    const gost::PrivateKey ca_key = NewKey();
+    gost::CertificateTemplate t =
+        Template("ОГРАНИЧЕННЫЙ ТЕСТ CA", 50, Now() - kDay, Now() + 100 * kDay, true);
+    t.extra_extensions = {{name, value}};
+    const std::string ca =
+        IssueTo(tmp.File("ca.pem"), t, ca_key.public_key(), Key("root"), CertDer(G("root.pem")));
+    IssueTo(tmp.File("signer.pem"),
+            Template("ТЕСТ ПОД ОГРАНИЧЕНИЕМ", 51, Now() - kDay, Now() + 10 * kDay, false),
+            NewKey().public_key(), ca_key, ca);
+    config::TrustConfig trust = Trust({});
+    trust.check_revocation = false;
+    trust.intermediates = {G("inter.pem"), tmp.File("ca.pem")};
+    FakeClock clock(Now());
+    auto store = MustLoad(trust, clock);
+    ASSERT_NE(store, nullptr);
+    const Status s = Check(*store, tmp.File("signer.pem"));
+    EXPECT_EQ(s.code(), ErrorCode::kPkiCertificateUntrusted) << s.message();
+    EXPECT_TRUE(Contains(s.message(), "carries " + name + ", which GOST chains do not enforce"))
+        << s.message();
+    EXPECT_TRUE(Check(*store, G("signer.pem")).ok());  // the rest of the store is unaffected
+  }
+}
+
 TEST(GostTrustTest, RightIssuerNameButAnotherKeyIsUntrusted) {
   TempDir tmp;
   // An impostor CA: the real intermediate's name, its own key, self-signed.
