@@ -475,19 +475,7 @@ bool NamespacesAreAbsolute(xmlDoc* doc) {
         known_absolute.emplace_back(href);
       }
     }
-    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
-      n = n->children;
-      continue;
-    }
-    while (n != nullptr && n->next == nullptr) {
-      n = n->parent;
-      if (n != nullptr && n->type == XML_DOCUMENT_NODE) {
-        n = nullptr;
-      }
-    }
-    if (n != nullptr) {
-      n = n->next;
-    }
+    n = NextInDocumentOrder(n);
   }
   return true;
 }

@@ -65,6 +65,10 @@ std::string ForMessage(std::string_view s, size_t max = 120);
 // Is `id` a plain token (letters, digits, - _ . : { }) of sane length?
 bool IsSafeId(std::string_view id);
 
+// The node after `n` in a pre-order walk of its document (children first), or null at the end.
+// Iterative: no recursion however deep the tree (depth is bounded by the parser anyway).
+xmlNode* NextInDocumentOrder(xmlNode* n);
+
 // Every id-like attribute of the document: wsu:Id, Id, id (no namespace), xml:id and anything
 // libxml2 already typed as ID. Built in one walk; reports the first duplicate value.
 class IdIndex {

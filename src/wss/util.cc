@@ -105,6 +105,19 @@ bool IsIdAttribute(const xmlAttr* a) {
 
 }  // namespace
 
+xmlNode* NextInDocumentOrder(xmlNode* n) {
+  if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
+    return n->children;
+  }
+  while (n != nullptr && n->next == nullptr) {
+    n = n->parent;
+    if (n != nullptr && n->type == XML_DOCUMENT_NODE) {
+      return nullptr;
+    }
+  }
+  return n == nullptr ? nullptr : n->next;
+}
+
 Status IdIndex::Build(xmlDoc* doc) {
   by_value_.clear();
   storage_.clear();
@@ -128,21 +141,7 @@ Status IdIndex::Build(xmlDoc* doc) {
         }
       }
     }
-    // Pre-order walk without recursion (depth is bounded by the parser, but no need to use
-    // the stack for it).
-    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
-      n = n->children;
-      continue;
-    }
-    while (n != nullptr && n->next == nullptr) {
-      n = n->parent;
-      if (n != nullptr && n->type == XML_DOCUMENT_NODE) {
-        n = nullptr;
-      }
-    }
-    if (n != nullptr) {
-      n = n->next;
-    }
+    n = NextInDocumentOrder(n);
   }
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 
 #include "shepgw/connector/connector.h"
 
+#include "support/loopback_http_server.h"
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,89 +17,7 @@
 namespace shepgw::connector {
 namespace {
 
-// A one-port HTTP server: for each connection it reads one request, then acts per `mode`.
-class TinyServer {
- public:
-  enum class Mode { kAnswer, kCloseAfterRequest, kSilent };
-  explicit TinyServer(Mode mode, std::string answer = {})
-      : mode_(mode), answer_(std::move(answer)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 8);
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~TinyServer() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  int port() const { return port_; }
-  int requests() const { return requests_.load(); }
-  std::string last_request() const {
-    std::lock_guard lock(mu_);
-    return last_request_;
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/bip-sync/"; }
-
- private:
-  void Loop() {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!stop_ && std::chrono::steady_clock::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) {
-        continue;
-      }
-      const int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) {
-        continue;
-      }
-      std::string request;
-      char buf[4096];
-      while (request.find("</Envelope>") == std::string::npos) {
-        pollfd cp{c, POLLIN, 0};
-        if (poll(&cp, 1, 2000) <= 0) {
-          break;
-        }
-        const ssize_t n = read(c, buf, sizeof(buf));
-        if (n <= 0) {
-          break;
-        }
-        request.append(buf, static_cast<size_t>(n));
-      }
-      {
-        std::lock_guard lock(mu_);
-        last_request_ = request;
-      }
-      ++requests_;
-      if (mode_ == Mode::kAnswer) {
-        const std::string resp = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: " +
-                                 std::to_string(answer_.size()) + "\r\nConnection: close\r\n\r\n" +
-                                 answer_;
-        (void)!write(c, resp.data(), resp.size());
-      } else if (mode_ == Mode::kSilent) {
-        for (int i = 0; i < 40 && !stop_; ++i) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-      }
-      close(c);
-    }
-  }
-  Mode mode_;
-  std::string answer_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> requests_{0};
-  mutable std::mutex mu_;
-  std::string last_request_;  // headers and body as read
-  std::thread thread_;
-};
+using TinyServer = shepgw::testing::LoopbackHttpServer;  // one request per connection
 
 // A loopback port with nothing listening.
 std::string RefusingUrl() {

@@ -3,12 +3,9 @@
 // request reaches the upstream (serialised while it is sent, with its Content-Length).
 #include "shepgw/pipeline/pipeline.h"
 
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -20,11 +17,8 @@
 #include "shepgw/routing/route_table.h"
 #include "shepgw/wss/wss.h"
 
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
+#include "support/loopback_http_server.h"
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace shepgw::pipeline {
 namespace {
@@ -52,107 +46,6 @@ const char kAnswer[] =
     "xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\"><S:Body><ns:SendMessageResponse "
     "xmlns:ns=\"http://bip.bee.kz/SyncChannel/v10/Types\"><response/></ns:SendMessageResponse>"
     "</S:Body></S:Envelope>";
-
-// A one-thread HTTP/1.1 upstream: reads one request per connection (headers, then
-// Content-Length bytes), records it, answers kAnswer and closes.
-class RecordingUpstream {
- public:
-  RecordingUpstream() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 8);
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~RecordingUpstream() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/bip-sync/"; }
-  int requests() const { return requests_.load(); }
-  std::string headers() const {
-    std::lock_guard lock(mu_);
-    return headers_;
-  }
-  std::string body() const {
-    std::lock_guard lock(mu_);
-    return body_;
-  }
-
- private:
-  void Loop() {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!stop_ && std::chrono::steady_clock::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) {
-        continue;
-      }
-      const int c = accept(fd_, nullptr, nullptr);
-      if (c >= 0) {
-        Serve(c);
-        close(c);
-      }
-    }
-  }
-  void Serve(int c) {
-    std::string in;
-    size_t header_end = std::string::npos;
-    size_t need = 0;
-    char buf[65536];
-    while (true) {
-      if (header_end == std::string::npos) {
-        header_end = in.find("\r\n\r\n");
-        if (header_end != std::string::npos) {
-          std::string lower = in.substr(0, header_end);
-          for (char& ch : lower) {
-            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-          }
-          const size_t cl = lower.find("content-length:");
-          need = cl == std::string::npos ? 0 : std::strtoull(lower.c_str() + cl + 15, nullptr, 10);
-        }
-      }
-      if (header_end != std::string::npos && in.size() >= header_end + 4 + need) {
-        break;
-      }
-      pollfd cp{c, POLLIN, 0};
-      if (poll(&cp, 1, 5000) <= 0) {
-        return;
-      }
-      const ssize_t n = read(c, buf, sizeof(buf));
-      if (n <= 0) {
-        return;
-      }
-      in.append(buf, static_cast<size_t>(n));
-    }
-    {
-      std::lock_guard lock(mu_);
-      headers_ = in.substr(0, header_end);
-      body_ = in.substr(header_end + 4);
-    }
-    ++requests_;
-    const std::string answer(kAnswer);
-    const std::string resp =
-        "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
-        "Content-Length: " +
-        std::to_string(answer.size()) + "\r\nConnection: close\r\n\r\n" + answer;
-    (void)!write(c, resp.data(), resp.size());
-  }
-
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> requests_{0};
-  mutable std::mutex mu_;
-  std::string headers_;
-  std::string body_;
-  std::thread thread_;
-};
 
 // A SendMessage request from test-sender with `records` records in requestData/data.
 std::string Request(size_t records) {
@@ -274,7 +167,9 @@ class PipelineTest : public ::testing::Test {
     EXPECT_NE(delivered.find(must_contain), std::string::npos);
   }
 
-  RecordingUpstream upstream_;
+  // Records every request it gets and answers kAnswer.
+  shepgw::testing::LoopbackHttpServer upstream_{shepgw::testing::LoopbackHttpServer::Mode::kAnswer,
+                                                kAnswer};
   std::shared_ptr<const wss::Verifier> verifier_;
   std::unique_ptr<Pipeline> pipeline_;
   std::string buffer_;
