@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 
 #include "support/gateway_fixture.h"
+#include "support/raw_tls_client.h"
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -311,65 +312,6 @@ TEST_F(GatewayTest, CheckConfigReportsErrorsAndExitCodes) {
 
 namespace shepgw::testing {
 namespace {
-
-// A raw TLS client (OpenSSL) for the slow-client tests, where curl is too well-behaved.
-class RawTlsClient {
- public:
-  RawTlsClient(int port, const std::string& ca_file) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr);
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawTlsClient() {
-    if (ssl_ != nullptr) {
-      SSL_free(ssl_);
-    }
-    close(fd_);
-    SSL_CTX_free(ctx_);
-  }
-  RawTlsClient(const RawTlsClient&) = delete;
-  RawTlsClient& operator=(const RawTlsClient&) = delete;
-
-  bool Handshake() {
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, fd_);
-    return connected_ && SSL_connect(ssl_) == 1;
-  }
-  bool Write(const std::string& s) {
-    return SSL_write(ssl_, s.data(), static_cast<int>(s.size())) == static_cast<int>(s.size());
-  }
-  // Waits up to `limit` for the server to close; returns how long it took, or limit+1s.
-  std::chrono::milliseconds TimeUntilClosed(std::chrono::milliseconds limit) {
-    const auto start = std::chrono::steady_clock::now();
-    char buf[4096];
-    while (std::chrono::steady_clock::now() - start < limit) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) > 0) {
-        const int n = ssl_ != nullptr ? SSL_read(ssl_, buf, sizeof(buf))
-                                      : static_cast<int>(read(fd_, buf, sizeof(buf)));
-        if (n <= 0) {
-          return std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::steady_clock::now() - start);
-        }
-        received_.append(buf, static_cast<size_t>(n));
-      }
-    }
-    return limit + std::chrono::seconds(1);
-  }
-  const std::string& received() const { return received_; }
-
- private:
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string received_;
-};
 
 TEST_F(GatewayTest, SlowClientsAreCutOffByTheTimeouts) {
   StartGateway("  header_timeout: 500ms\n  body_timeout: 1500ms\n");

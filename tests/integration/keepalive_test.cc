@@ -6,11 +6,9 @@
 #include <thread>
 #include <vector>
 
-#include <openssl/ssl.h>
-
 #include "support/gateway_fixture.h"
+#include "support/raw_tls_client.h"
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,101 +39,6 @@ class KeepAliveTest : public GatewayFixture {
     }
     return v;
   }
-};
-
-// A raw TLS client: requests written byte-exactly (pipelining, split writes), answers read
-// with their Content-Length.
-class RawClient {
- public:
-  RawClient(int port, const std::string& ca_file) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr);
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-      ssl_ = SSL_new(ctx_);
-      SSL_set_fd(ssl_, fd_);
-      ok_ = SSL_connect(ssl_) == 1;
-    }
-  }
-  ~RawClient() {
-    if (ssl_ != nullptr) {
-      SSL_free(ssl_);
-    }
-    close(fd_);
-    SSL_CTX_free(ctx_);
-  }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-
-  bool ok() const { return ok_; }
-  bool Write(const std::string& s) {
-    return SSL_write(ssl_, s.data(), static_cast<int>(s.size())) == static_cast<int>(s.size());
-  }
-  // The next complete answer (status line to the end of its body), or "" on close/timeout.
-  std::string ReadResponse(milliseconds limit) {
-    const auto until = steady_clock::now() + limit;
-    while (steady_clock::now() < until) {
-      const auto head_end = buf_.find("\r\n\r\n");
-      if (head_end != std::string::npos) {
-        size_t length = 0;
-        const auto cl = buf_.find("Content-Length: ");
-        if (cl != std::string::npos && cl < head_end) {
-          length = std::stoul(buf_.substr(cl + 16));
-        }
-        if (buf_.size() >= head_end + 4 + length) {
-          std::string r = buf_.substr(0, head_end + 4 + length);
-          buf_.erase(0, r.size());
-          return r;
-        }
-      }
-      if (!Fill(until)) {
-        return "";
-      }
-    }
-    return "";
-  }
-  // How long until the server closes the connection (limit + 1 s if it does not).
-  milliseconds TimeUntilClosed(milliseconds limit) {
-    const auto start = steady_clock::now();
-    while (steady_clock::now() - start < limit) {
-      if (!Fill(start + limit)) {
-        return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start);
-      }
-    }
-    return limit + std::chrono::seconds(1);
-  }
-
- private:
-  // Reads more; false on close, error or when `until` passes.
-  bool Fill(steady_clock::time_point until) {
-    while (SSL_pending(ssl_) == 0) {
-      const auto left = std::chrono::duration_cast<milliseconds>(until - steady_clock::now());
-      if (left.count() <= 0) {
-        return false;
-      }
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 100))) > 0) {
-        break;
-      }
-    }
-    char chunk[16384];
-    const int n = SSL_read(ssl_, chunk, sizeof(chunk));
-    if (n <= 0) {
-      return false;
-    }
-    buf_.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1;
-  bool ok_ = false;
-  std::string buf_;
 };
 
 std::string PostRequest(const std::string& body, bool close = false) {
@@ -177,8 +80,8 @@ TEST_F(KeepAliveTest, ManyMoreIdleConnectionsThanWorkersAreAllServed) {
 
 TEST_F(KeepAliveTest, IdleParkedConnectionIsClosedAfterIdleTimeout) {
   StartGateway("  workers: 1\n  idle_timeout: 600ms\n");
-  RawClient idle(gateway_.port(), pki_ + "/ca.pem");
-  ASSERT_TRUE(idle.ok());
+  RawTlsClient idle(gateway_.port(), pki_ + "/ca.pem");
+  ASSERT_TRUE(idle.Handshake());
   ASSERT_TRUE(idle.Write(PostRequest(MakeSendMessage({}))));
   ASSERT_TRUE(Is200(idle.ReadResponse(milliseconds(5000))));
   milliseconds closed_after{0};
@@ -196,8 +99,8 @@ TEST_F(KeepAliveTest, IdleParkedConnectionIsClosedAfterIdleTimeout) {
 // outlasts it.
 TEST_F(KeepAliveTest, IdleTimeoutShorterThanTheLingerIsKept) {
   StartGateway("  workers: 1\n  idle_timeout: 100ms\n");
-  RawClient idle(gateway_.port(), pki_ + "/ca.pem");
-  ASSERT_TRUE(idle.ok());
+  RawTlsClient idle(gateway_.port(), pki_ + "/ca.pem");
+  ASSERT_TRUE(idle.Handshake());
   ASSERT_TRUE(idle.Write(PostRequest(MakeSendMessage({}))));
   ASSERT_TRUE(Is200(idle.ReadResponse(milliseconds(5000))));
   const auto closed_after = idle.TimeUntilClosed(milliseconds(3000));
@@ -210,8 +113,8 @@ TEST_F(KeepAliveTest, IdleTimeoutShorterThanTheLingerIsKept) {
 // gateway's buffers, not on the socket: the connection must be served, not parked.
 TEST_F(KeepAliveTest, PipelinedAndSplitRequestsAreNotLost) {
   StartGateway("  workers: 1\n");
-  RawClient c(gateway_.port(), pki_ + "/ca.pem");
-  ASSERT_TRUE(c.ok());
+  RawTlsClient c(gateway_.port(), pki_ + "/ca.pem");
+  ASSERT_TRUE(c.Handshake());
   const std::string body = MakeSendMessage({});
   // Three requests in one write.
   ASSERT_TRUE(c.Write(PostRequest(body) + PostRequest(body) + PostRequest(body)));
@@ -267,8 +170,8 @@ TEST_F(KeepAliveTest, SigtermClosesParkedConnectionsAtOnce) {
     ASSERT_EQ(clients.back()->Post(Url(), MakeSendMessage({}), "text/xml", 5000).status, 200);
   }
   ASSERT_EQ(WaitGauge("shepgw_connections_idle", 20, milliseconds(3000)), 20);
-  RawClient watcher(gateway_.port(), pki_ + "/ca.pem");
-  ASSERT_TRUE(watcher.ok());
+  RawTlsClient watcher(gateway_.port(), pki_ + "/ca.pem");
+  ASSERT_TRUE(watcher.Handshake());
   ASSERT_TRUE(watcher.Write(PostRequest(MakeSendMessage({}))));
   ASSERT_TRUE(Is200(watcher.ReadResponse(milliseconds(5000))));
   std::this_thread::sleep_for(milliseconds(100));
